@@ -3,7 +3,6 @@ package io.tributary.api.batch;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
 import io.tributary.api.v1.RecordSet;
-import com.google.protobuf.InvalidProtocolBufferException;
 
 import java.nio.ByteBuffer;
 import java.util.Iterator;
@@ -306,23 +305,11 @@ public final class RecordBatch {
     }
 
     /**
-     * Decodes the records of an uncompressed batch. Compressed bodies need the codec first (the client
-     * SDK owns the codecs); this method refuses them rather than misread them.
+     * Decodes the records. Bodies compressed with a codec the JDK lacks need the client SDK's codecs; see
+     * {@link RecordBodies}.
      */
     public RecordSet decodeRecords() {
-        if (compression() != Compression.NONE) {
-            throw new IllegalStateException("batch body is " + compression().configName() + "-compressed; decompress it first");
-        }
-        return decodeRecords(body());
-    }
-
-    /** Decodes a RecordSet from an uncompressed body. */
-    public static RecordSet decodeRecords(ByteBuffer uncompressedBody) {
-        try {
-            return RecordSet.parseFrom(uncompressedBody.duplicate());
-        } catch (InvalidProtocolBufferException e) {
-            throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "records body is not a valid RecordSet: " + e.getMessage(), e);
-        }
+        return RecordBodies.decode(this);
     }
 
     private static TributaryException corrupt(String why) {

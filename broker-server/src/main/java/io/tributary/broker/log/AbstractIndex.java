@@ -1,0 +1,256 @@
+package io.tributary.broker.log;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A memory-mapped file of fixed-size entries sorted by a key, searched by binary search. Subclasses add only the
+ * entry layout. The file of an active segment is preallocated to its maximum size, so appends never grow it; it is
+ * trimmed to its entries when the segment stops being active or is closed. There is no checksum: an index that
+ * fails {@link #sanityCheck} is rebuilt from the log, which is the truth.
+ *
+ * <p>Thread-safety: every method takes the index lock, so one appender and any number of readers may use an index
+ * concurrently. Appends and truncation are additionally serialised by the owning log's lock.
+ */
+abstract class AbstractIndex implements Closeable {
+    protected final ReentrantLock lock = new ReentrantLock();
+    protected final long baseOffset;
+    private final int maxIndexSize;
+    private volatile Path file;
+    private MappedByteBuffer mmap;
+    private int entries;
+    private int maxEntries;
+
+    /**
+     * Opens or creates the index file. An existing file keeps its entries (its length, rounded down to whole
+     * entries, says how many); a writable index is then grown to {@code maxIndexSize} for appends.
+     */
+    protected AbstractIndex(Path file, long baseOffset, int maxIndexSize, boolean writable) throws IOException {
+        this.file = file;
+        this.baseOffset = baseOffset;
+        this.maxIndexSize = maxIndexSize;
+        boolean existed = Files.exists(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            long length = raf.length();
+            if (!existed || length == 0) {
+                length = 0;
+            }
+            int validEntries = (int) (length / entrySize());
+            long mappedLength = writable ? Math.max(roundDown(maxIndexSize), validEntries * (long) entrySize()) : validEntries * (long) entrySize();
+            raf.setLength(mappedLength);
+            this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, mappedLength);
+            this.entries = validEntries;
+            this.maxEntries = (int) (mappedLength / entrySize());
+        }
+    }
+
+    protected abstract int entrySize();
+
+    /** The search key (offset or timestamp) of entry {@code n}, read from {@code buffer}. */
+    protected abstract long keyAt(MappedByteBuffer buffer, int n);
+
+    private long roundDown(int size) {
+        return (size / entrySize()) * (long) entrySize();
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    public int entries() {
+        lock.lock();
+        try {
+            return entries;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isFull() {
+        lock.lock();
+        try {
+            return entries >= maxEntries;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int sizeInBytes() {
+        return entries() * entrySize();
+    }
+
+    /** Runs {@code body} with the lock held and the mapped buffer; for subclasses' reads and writes. */
+    protected <T> T withBuffer(BufferFunction<T> body) {
+        lock.lock();
+        try {
+            return body.apply(mmap, entries);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @FunctionalInterface
+    protected interface BufferFunction<T> {
+        T apply(MappedByteBuffer buffer, int entries);
+    }
+
+    /** Reserves the next slot; returns its byte position. Caller holds {@link #lock}. */
+    protected int nextSlotPosition() {
+        if (entries >= maxEntries) {
+            throw new IllegalStateException("index " + file + " is full (" + entries + " entries)");
+        }
+        return entries * entrySize();
+    }
+
+    /** Publishes the slot written at {@link #nextSlotPosition()}. Caller holds {@link #lock}. */
+    protected void commitSlot() {
+        entries++;
+    }
+
+    /**
+     * The slot with the largest key &lt;= {@code target} (or &lt; when {@code strict}); -1 when every key is
+     * larger. Caller holds {@link #lock}.
+     */
+    protected int largestLowerBoundSlot(MappedByteBuffer buffer, int n, long target, boolean strict) {
+        int lo = 0;
+        int hi = n - 1;
+        int found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long key = keyAt(buffer, mid);
+            boolean below = strict ? key < target : key <= target;
+            if (below) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /** The smallest slot whose key is &gt;= {@code target}; {@code n} when none. Caller holds {@link #lock}. */
+    protected int smallestUpperBoundSlot(MappedByteBuffer buffer, int n, long target) {
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (keyAt(buffer, mid) >= target) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** Drops entries from slot {@code n} on. */
+    protected void truncateToEntries(int n) {
+        lock.lock();
+        try {
+            entries = Math.min(entries, Math.max(0, n));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void reset() {
+        truncateToEntries(0);
+    }
+
+    /**
+     * Checks that keys strictly increase and that the subclass's own invariants hold.
+     *
+     * @param logSize size of the segment's log file; no entry may point at or past it
+     * @throws CorruptIndexException naming the file and the first bad slot
+     */
+    public void sanityCheck(long logSize) {
+        lock.lock();
+        try {
+            long previous = Long.MIN_VALUE;
+            for (int i = 0; i < entries; i++) {
+                long key = keyAt(mmap, i);
+                if (key <= previous) {
+                    throw new CorruptIndexException(file + ": entry " + i + " has key " + key
+                            + " not above the previous key " + previous);
+                }
+                previous = key;
+                checkEntry(mmap, i, logSize);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Subclass invariants of one entry; throws {@link CorruptIndexException}. Caller holds {@link #lock}. */
+    protected abstract void checkEntry(MappedByteBuffer buffer, int n, long logSize);
+
+    /** Shrinks the file to its entries, so a closed or inactive index takes no preallocated space. */
+    public void trimToValidSize() throws IOException {
+        resize(entries() * entrySize());
+    }
+
+    /** Grows an index back to its maximum size so the segment can take appends again (after truncation). */
+    public void growToMaxSize() throws IOException {
+        resize((int) Math.max(roundDown(maxIndexSize), entries() * (long) entrySize()));
+    }
+
+    private void resize(int newSize) throws IOException {
+        lock.lock();
+        try {
+            int rounded = (newSize / entrySize()) * entrySize();
+            if (rounded == mmap.capacity()) {
+                return;
+            }
+            mmap.force();
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                raf.setLength(rounded);
+                // The old mapping is released by the GC: unmapping by hand could crash a reader still holding it.
+                mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, rounded);
+                maxEntries = rounded / entrySize();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public void flush() {
+        lock.lock();
+        try {
+            mmap.force();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void renameTo(Path target) throws IOException {
+        lock.lock();
+        try {
+            if (Files.exists(file)) {
+                Files.move(file, target);
+            }
+            file = target;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        trimToValidSize();
+    }
+
+    public void deleteIfExists() throws IOException {
+        Files.deleteIfExists(file);
+    }
+}

@@ -1,0 +1,803 @@
+package io.tributary.broker.log;
+
+import io.tributary.api.ErrorCode;
+import io.tributary.api.OffsetOutOfRangeException;
+import io.tributary.api.TopicPartition;
+import io.tributary.api.TributaryException;
+import io.tributary.api.batch.RecordBatch;
+import io.tributary.api.batch.TimestampType;
+import io.tributary.broker.common.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The log of one partition: its ordered segments, the leader-epoch history, and the offsets that bound it (log
+ * start, high watermark, log end).
+ *
+ * <h2>Concurrency</h2>
+ * <ul>
+ *   <li><b>Single writer.</b> Appends, rolls, truncation, retention and close take {@link #lock}; callers may come
+ *       from several threads but the lock makes them one writer at a time.</li>
+ *   <li><b>Lock-free readers.</b> {@link #read}, {@link #offsetForTimestamp} and the offset getters take no lock.
+ *       The writer writes a batch's bytes and index entries first and only then publishes the new end through the
+ *       volatile {@link #end}; a reader snapshots {@code end} and never reads past it, so it never sees a partial
+ *       batch, and sees batches in offset order.</li>
+ *   <li>Segments removed by retention or truncation are renamed and deleted after {@code file.delete.delay.ms},
+ *       so a read already holding them finishes.</li>
+ * </ul>
+ * Lock order: this log's {@link #lock}, then an index's own lock (taken inside index calls). Nothing else.
+ */
+public final class PartitionLog implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    private final TopicPartition topicPartition;
+    private final Path dir;
+    private final Time time;
+    /** Runs delayed segment deletion and post-roll flushes; null runs them inline (tests, tools). */
+    private final ScheduledExecutorService scheduler;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final LeaderEpochCache epochCache;
+
+    private volatile LogConfig config;
+    private volatile LogEndPosition end;
+    private volatile long logStartOffset;
+    private volatile long highWatermark;
+    /** Every offset below this is fsynced; recovery after a crash starts from its segment. */
+    private volatile long recoveryPoint;
+    private volatile long lastFlushTimeMs;
+    private volatile boolean closed;
+
+    private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Time time,
+                         ScheduledExecutorService scheduler, LeaderEpochCache epochCache) {
+        this.topicPartition = topicPartition;
+        this.dir = dir;
+        this.config = config;
+        this.time = time;
+        this.scheduler = scheduler;
+        this.epochCache = epochCache;
+        this.lastFlushTimeMs = time.milliseconds();
+    }
+
+    /**
+     * Opens the log in {@code dir}, creating it if needed.
+     *
+     * @param recoveryPoint  offsets below this were fsynced before the last shutdown (0 when unknown)
+     * @param needsRecovery  true after an unclean shutdown: segments from the recovery point on are checked batch
+     *                       by batch and truncated at the first invalid byte, their indexes rebuilt
+     */
+    public static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config, long recoveryPoint,
+                                    boolean needsRecovery, Time time, ScheduledExecutorService scheduler) throws IOException {
+        Files.createDirectories(dir);
+        TreeSet<Long> baseOffsets = cleanDirectoryAndListSegments(dir);
+        LeaderEpochCache cache = LeaderEpochCache.load(dir);
+        boolean rebuildEpochs = cache == null;
+        PartitionLog plog = new PartitionLog(topicPartition, dir, config, time, scheduler,
+                rebuildEpochs ? LeaderEpochCache.empty(dir) : cache);
+        try {
+            plog.loadSegments(baseOffsets, recoveryPoint, needsRecovery);
+            if (rebuildEpochs) {
+                plog.rebuildEpochCacheFromLog();
+            }
+        } catch (IOException | RuntimeException e) {
+            plog.closeQuietly();
+            throw e;
+        }
+        return plog;
+    }
+
+    private static TreeSet<Long> cleanDirectoryAndListSegments(Path dir) throws IOException {
+        TreeSet<Long> logs = new TreeSet<>();
+        List<Path> indexes = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(Segment.DELETED_SUFFIX) || name.endsWith(".tmp")) {
+                    // Deletions and checkpoint writes that a crash interrupted.
+                    Files.deleteIfExists(f);
+                } else if (name.endsWith(Segment.LOG_SUFFIX)) {
+                    logs.add(parseBaseOffset(name, Segment.LOG_SUFFIX));
+                } else if (name.endsWith(Segment.INDEX_SUFFIX) || name.endsWith(Segment.TIME_INDEX_SUFFIX)) {
+                    indexes.add(f);
+                }
+            }
+        }
+        for (Path index : indexes) {
+            String name = index.getFileName().toString();
+            String suffix = name.endsWith(Segment.TIME_INDEX_SUFFIX) ? Segment.TIME_INDEX_SUFFIX : Segment.INDEX_SUFFIX;
+            if (!logs.contains(parseBaseOffset(name, suffix))) {
+                Files.deleteIfExists(index);
+            }
+        }
+        return logs;
+    }
+
+    private static long parseBaseOffset(String fileName, String suffix) throws IOException {
+        String digits = fileName.substring(0, fileName.length() - suffix.length());
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw new IOException("unexpected file " + fileName + ": segment files are named <20-digit base offset>" + suffix);
+        }
+    }
+
+    private void loadSegments(TreeSet<Long> baseOffsets, long recoveryPointHint, boolean needsRecovery) throws IOException {
+        if (baseOffsets.isEmpty()) {
+            baseOffsets.add(0L);
+        }
+        long last = baseOffsets.last();
+        // Recovery starts at the segment holding the recovery point: everything before it was fsynced.
+        Long recoverFrom = needsRecovery ? baseOffsets.floor(Math.max(recoveryPointHint, baseOffsets.first())) : null;
+        boolean truncatedTail = false;
+        for (long base : baseOffsets) {
+            if (truncatedTail) {
+                log.warn("{}: deleting segment {} after a recovery truncation before it", topicPartition, base);
+                Files.deleteIfExists(Segment.logFile(dir, base));
+                Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.INDEX_SUFFIX)));
+                Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.TIME_INDEX_SUFFIX)));
+                continue;
+            }
+            Segment segment = Segment.open(dir, base, config, base == last);
+            segments.put(base, segment);
+            if (recoverFrom != null && base >= recoverFrom) {
+                int truncated = segment.recover();
+                if (truncated > 0) {
+                    log.warn("{}: recovery truncated {} invalid bytes at the end of segment {}", topicPartition, truncated, base);
+                    truncatedTail = base != last;
+                }
+            } else if (segment.loadIndexes()) {
+                log.warn("{}: rebuilt missing or corrupt index files of segment {}", topicPartition, base);
+            }
+        }
+        Segment active = segments.lastEntry().getValue();
+        if (truncatedTail) {
+            // The segment that lost its tail is now the last one and takes appends again.
+            active.onBecomeActive();
+        }
+        long nextOffset = active.readNextOffset();
+        end = new LogEndPosition(nextOffset, active.baseOffset(), active.size());
+        logStartOffset = segments.firstKey();
+        highWatermark = nextOffset;
+        recoveryPoint = needsRecovery ? nextOffset : Math.min(Math.max(recoveryPointHint, logStartOffset), nextOffset);
+        if (needsRecovery) {
+            flushSegments(logStartOffset);
+        }
+        epochCache.truncateFromEnd(nextOffset);
+        epochCache.truncateFromStart(logStartOffset);
+    }
+
+    private void rebuildEpochCacheFromLog() throws IOException {
+        for (Segment s : segments.values()) {
+            s.forEachBatchHeader(h -> epochCache.assign(h.leaderEpoch(), h.baseOffset()));
+        }
+        epochCache.persistNow();
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public void updateConfig(LogConfig newConfig) {
+        this.config = newConfig;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return end.offset();
+    }
+
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    public long lastFlushTimeMs() {
+        return lastFlushTimeMs;
+    }
+
+    public LeaderEpochCache leaderEpochCache() {
+        return epochCache;
+    }
+
+    public int numberOfSegments() {
+        return segments.size();
+    }
+
+    /** Base offsets of the segments, oldest first. */
+    public List<Long> segmentBaseOffsets() {
+        return List.copyOf(segments.keySet());
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (Segment s : segments.values()) {
+            total += s.size();
+        }
+        return total;
+    }
+
+    /**
+     * Moves the high watermark, which bounds what consumers read and what retention may delete. The replication
+     * layer owns it; with a single replica it follows the log end. Clamped to [log start, log end]; never moves
+     * backwards except through truncation.
+     */
+    public void updateHighWatermark(long offset) {
+        lock.lock();
+        try {
+            long clamped = Math.max(logStartOffset, Math.min(offset, end.offset()));
+            if (clamped > highWatermark) {
+                highWatermark = clamped;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Appends batches from a producer: checks each batch, assigns offsets from the log end, stamps the leader
+     * epoch (and the append time under LogAppendTime), writes. Nothing is written unless every batch passes.
+     *
+     * @param records     one or more whole batches as a producer built them (base offset 0); patched in place
+     * @param leaderEpoch the epoch of this broker's leadership, stamped on every batch
+     * @throws TributaryException CORRUPT_MESSAGE (bad length, magic or CRC), INVALID_RECORD (a non-zero base offset),
+     *     MESSAGE_TOO_LARGE (over max.message.bytes or segment.bytes); STORAGE_ERROR when the disk fails
+     */
+    public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
+        LogConfig cfg = config;
+        Validated v = validate(records, cfg.maxMessageBytes(), cfg, true);
+        lock.lock();
+        LogAppendInfo info;
+        try {
+            ensureOpen();
+            long firstOffset = end.offset();
+            long now = time.milliseconds();
+            boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
+            long offset = firstOffset;
+            long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            for (RecordBatch batch : RecordBatch.iterate(records)) {
+                batch.setBaseOffset(offset);
+                batch.setLeaderEpoch(leaderEpoch);
+                if (logAppendTime) {
+                    batch.setLogAppendTime(now);
+                }
+                maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+                offset = batch.nextOffset();
+            }
+            long lastOffset = offset - 1;
+            write(records, lastOffset, now);
+            epochCache.assign(leaderEpoch, firstOffset);
+            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount, maxTimestamp,
+                    logAppendTime ? now : -1L, logStartOffset, v.bytes);
+        } finally {
+            lock.unlock();
+        }
+        maybeFlushByCount(cfg);
+        return info;
+    }
+
+    /**
+     * Appends batches copied from the leader, offsets and epochs as they are. Each batch must start at or after
+     * the log end and offsets must increase.
+     *
+     * @throws TributaryException CORRUPT_MESSAGE for damaged batches, INVALID_RECORD for offsets that do not follow
+     */
+    public LogAppendInfo appendAsFollower(ByteBuffer records) {
+        LogConfig cfg = config;
+        // The leader already applied max.message.bytes under its config; a follower must not refuse what it accepted.
+        Validated v = validate(records, Integer.MAX_VALUE, cfg, false);
+        lock.lock();
+        LogAppendInfo info;
+        try {
+            ensureOpen();
+            long expected = end.offset();
+            long firstOffset = -1;
+            long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            long lastOffset = expected - 1;
+            for (RecordBatch batch : RecordBatch.iterate(records)) {
+                if (batch.baseOffset() < expected) {
+                    throw new TributaryException(ErrorCode.INVALID_RECORD, "batch at offset " + batch.baseOffset()
+                            + " does not follow offset " + (expected - 1) + " of " + topicPartition);
+                }
+                if (firstOffset < 0) {
+                    firstOffset = batch.baseOffset();
+                }
+                maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+                lastOffset = batch.lastOffset();
+                expected = batch.nextOffset();
+            }
+            long now = time.milliseconds();
+            write(records, lastOffset, now);
+            for (RecordBatch batch : RecordBatch.iterate(records)) {
+                epochCache.assign(batch.leaderEpoch(), batch.baseOffset());
+            }
+            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount, maxTimestamp, -1L, logStartOffset, v.bytes);
+        } finally {
+            lock.unlock();
+        }
+        maybeFlushByCount(cfg);
+        return info;
+    }
+
+    private record Validated(int recordCount, int bytes) {
+    }
+
+    private Validated validate(ByteBuffer records, int maxBatchBytes, LogConfig cfg, boolean fromProducer) {
+        if (!records.hasRemaining()) {
+            throw new TributaryException(ErrorCode.INVALID_RECORD, "no record batches to append to " + topicPartition);
+        }
+        int bytes = records.remaining();
+        if (bytes > cfg.segmentBytes()) {
+            throw new TributaryException(ErrorCode.MESSAGE_TOO_LARGE, bytes + " bytes of batches exceed segment.bytes "
+                    + cfg.segmentBytes() + " of " + topicPartition);
+        }
+        int count = 0;
+        for (RecordBatch batch : RecordBatch.iterate(records)) {
+            batch.ensureValid(maxBatchBytes);
+            if (fromProducer && batch.baseOffset() != 0) {
+                throw new TributaryException(ErrorCode.INVALID_RECORD, "a producer batch must have base offset 0, got "
+                        + batch.baseOffset() + "; offsets are assigned by the broker");
+            }
+            count += batch.recordCount();
+        }
+        return new Validated(count, bytes);
+    }
+
+    /** Writes validated, offset-stamped batches to the active segment (rolling first if needed). Holds the lock. */
+    private void write(ByteBuffer records, long lastOffset, long nowMs) {
+        try {
+            Segment segment = maybeRoll(records.remaining(), lastOffset, nowMs);
+            segment.append(records, nowMs);
+            end = new LogEndPosition(lastOffset + 1, segment.baseOffset(), segment.size());
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot write to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Segment maybeRoll(int bytes, long lastOffset, long nowMs) throws IOException {
+        Segment active = segments.lastEntry().getValue();
+        LogConfig cfg = config;
+        boolean nonEmpty = active.size() > 0;
+        boolean full = nonEmpty && (long) active.size() + bytes > cfg.segmentBytes();
+        boolean old = nonEmpty && active.rollingBasedTimestamp() >= 0 && nowMs - active.rollingBasedTimestamp() > cfg.segmentMs();
+        boolean indexFull = active.indexesFull();
+        boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
+        if (full || old || indexFull || offsetOverflow) {
+            log.debug("{}: rolling segment {} (full={}, old={}, indexFull={}, offsetOverflow={})",
+                    topicPartition, active.baseOffset(), full, old, indexFull, offsetOverflow);
+            return rollLocked();
+        }
+        return active;
+    }
+
+    /** Starts a new segment at the log end (no-op when the active segment is empty). */
+    public void roll() {
+        lock.lock();
+        try {
+            ensureOpen();
+            rollLocked();
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot roll " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Segment rollLocked() throws IOException {
+        Segment active = segments.lastEntry().getValue();
+        long newBase = end.offset();
+        if (active.size() == 0 && active.baseOffset() == newBase) {
+            return active;
+        }
+        Segment fresh = Segment.open(dir, newBase, config, true);
+        active.onBecomeInactive();
+        segments.put(newBase, fresh);
+        end = new LogEndPosition(newBase, newBase, 0);
+        // The rolled segment will never change again: fsync it off the append path, moving the recovery point.
+        runInBackground(() -> flushSegments(newBase));
+        return fresh;
+    }
+
+    /**
+     * Reads whole batches starting with the one holding {@code startOffset}.
+     *
+     * @param maxBytes          byte budget of the result
+     * @param maxOffset         read no batch starting at or above this offset (the high watermark for consumers,
+     *                          the log end for followers)
+     * @param minOneBatch       return the first batch even if it alone exceeds {@code maxBytes}
+     * @throws OffsetOutOfRangeException when {@code startOffset} is below the log start or above the log end
+     */
+    public LogReadInfo read(long startOffset, int maxBytes, long maxOffset, boolean minOneBatch) {
+        LogEndPosition endSnapshot = end;
+        long start = logStartOffset;
+        long hw = highWatermark;
+        if (startOffset < start || startOffset > endSnapshot.offset()) {
+            throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, start, endSnapshot.offset());
+        }
+        long limitOffset = Math.min(maxOffset, endSnapshot.offset());
+        if (startOffset >= limitOffset || maxBytes < 0) {
+            return new LogReadInfo(ByteBuffer.allocate(0), start, endSnapshot.offset(), hw);
+        }
+        Map.Entry<Long, Segment> entry = segments.floorEntry(startOffset);
+        try {
+            while (entry != null && entry.getKey() <= endSnapshot.segmentBaseOffset()) {
+                Segment segment = entry.getValue();
+                int maxPosition = segment.baseOffset() == endSnapshot.segmentBaseOffset() ? endSnapshot.position() : segment.size();
+                ByteBuffer batches = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
+                if (batches != null) {
+                    return new LogReadInfo(cutAt(batches, limitOffset), start, endSnapshot.offset(), hw);
+                }
+                entry = segments.higherEntry(entry.getKey());
+            }
+        } catch (ClosedChannelException e) {
+            // Retention or truncation removed the segment under us: report the range as it is now.
+            throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, end.offset());
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot read " + dir + ": " + e.getMessage(), e);
+        }
+        if (startOffset < logStartOffset) {
+            throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, end.offset());
+        }
+        return new LogReadInfo(ByteBuffer.allocate(0), start, endSnapshot.offset(), hw);
+    }
+
+    /** Drops batches that start at or above {@code limitOffset}: consumers must not see past the high watermark. */
+    private static ByteBuffer cutAt(ByteBuffer batches, long limitOffset) {
+        int position = batches.position();
+        while (position < batches.limit()) {
+            if (batches.getLong(position + RecordBatch.BASE_OFFSET_OFFSET) >= limitOffset) {
+                break;
+            }
+            position += RecordBatch.sizeInBytes(batches, position);
+        }
+        return batches.limit(position);
+    }
+
+    /**
+     * The first record whose timestamp is at or after {@code timestamp}: its offset and timestamp, or empty when
+     * no record is that new.
+     */
+    public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        long start = logStartOffset;
+        try {
+            for (Segment segment : segments.values()) {
+                if (segment.maxTimestamp() < timestamp) {
+                    continue;
+                }
+                Optional<TimestampAndOffset> found = segment.findOffsetByTimestamp(timestamp, start);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot search " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes whole segments that retention no longer keeps: those whose newest record is older than
+     * {@code retention.ms}, then the oldest while the log exceeds {@code retention.bytes}. Only segments entirely
+     * below the high watermark are eligible. Advances the log start offset.
+     *
+     * @return the number of segments deleted
+     */
+    public int deleteOldSegments() {
+        lock.lock();
+        try {
+            ensureOpen();
+            LogConfig cfg = config;
+            long now = time.milliseconds();
+            List<Segment> toDelete = new ArrayList<>();
+            long totalSize = sizeInBytes();
+            List<Segment> ordered = new ArrayList<>(segments.values());
+            for (int i = 0; i < ordered.size(); i++) {
+                Segment s = ordered.get(i);
+                boolean isActive = i == ordered.size() - 1;
+                long segmentEnd = isActive ? end.offset() : ordered.get(i + 1).baseOffset();
+                if (s.size() == 0 || segmentEnd > highWatermark) {
+                    break;
+                }
+                boolean expired = cfg.retentionMs() >= 0 && s.largestTimestampOrModified() < now - cfg.retentionMs();
+                boolean overSize = !isActive && cfg.retentionBytes() >= 0 && totalSize - s.size() >= cfg.retentionBytes();
+                if (!expired && !overSize) {
+                    break;
+                }
+                toDelete.add(s);
+                totalSize -= s.size();
+            }
+            if (toDelete.isEmpty()) {
+                return 0;
+            }
+            if (toDelete.get(toDelete.size() - 1) == segments.lastEntry().getValue()) {
+                // Every segment expired: roll so the log keeps an active segment at its end offset.
+                rollLocked();
+            }
+            for (Segment s : toDelete) {
+                segments.remove(s.baseOffset());
+            }
+            logStartOffset = segments.firstKey();
+            epochCache.truncateFromStart(logStartOffset);
+            for (Segment s : toDelete) {
+                scheduleDeletion(s);
+            }
+            log.info("{}: retention deleted {} segment(s); log start offset is now {}", topicPartition, toDelete.size(), logStartOffset);
+            return toDelete.size();
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "retention failed in " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes every record at or above {@code offset} (a follower dropping a divergent suffix). Truncation cuts at
+     * batch boundaries: a batch holding {@code offset} goes entirely. The epoch history, high watermark and recovery
+     * point follow.
+     */
+    public void truncateTo(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (offset >= end.offset()) {
+                return;
+            }
+            if (offset < logStartOffset) {
+                truncateFullyAndStartAtLocked(offset);
+                return;
+            }
+            List<Segment> removed = new ArrayList<>();
+            for (Segment s : segments.tailMap(offset, false).values()) {
+                removed.add(s);
+            }
+            for (Segment s : removed) {
+                segments.remove(s.baseOffset());
+            }
+            Segment active = segments.lastEntry().getValue();
+            active.truncateTo(offset);
+            if (!removed.isEmpty()) {
+                active.onBecomeActive();
+            }
+            long newEnd = active.readNextOffset();
+            end = new LogEndPosition(newEnd, active.baseOffset(), active.size());
+            epochCache.truncateFromEnd(newEnd);
+            highWatermark = Math.min(highWatermark, newEnd);
+            recoveryPoint = Math.min(recoveryPoint, newEnd);
+            for (Segment s : removed) {
+                scheduleDeletion(s);
+            }
+            log.info("{}: truncated to offset {} (log end now {})", topicPartition, offset, newEnd);
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot truncate " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes everything and restarts the log, empty, at {@code offset} (a follower far behind a leader's log start). */
+    public void truncateFullyAndStartAt(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            truncateFullyAndStartAtLocked(offset);
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot reset " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void truncateFullyAndStartAtLocked(long offset) throws IOException {
+        List<Segment> removed = new ArrayList<>(segments.values());
+        segments.clear();
+        for (Segment s : removed) {
+            s.markForDeletion();
+        }
+        Segment fresh = Segment.open(dir, offset, config, true);
+        segments.put(offset, fresh);
+        end = new LogEndPosition(offset, offset, 0);
+        logStartOffset = offset;
+        highWatermark = offset;
+        recoveryPoint = offset;
+        epochCache.clear();
+        for (Segment s : removed) {
+            scheduleDeletionOfMarked(s);
+        }
+        log.info("{}: truncated fully; log restarts at offset {}", topicPartition, offset);
+    }
+
+    /**
+     * fsyncs everything below {@code offset} (clamped to the log end) and moves the recovery point there. Runs
+     * without the log lock so appends continue while the disk syncs.
+     */
+    public void flush(long offset) {
+        long target = Math.min(offset, end.offset());
+        if (target <= recoveryPoint) {
+            return;
+        }
+        try {
+            flushSegments(target);
+        } catch (IOException e) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot flush " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void flush() {
+        flush(end.offset());
+    }
+
+    private void flushSegments(long target) throws IOException {
+        long from = recoveryPoint;
+        Long firstBase = segments.floorKey(from);
+        for (Segment s : segments.tailMap(firstBase == null ? Long.MIN_VALUE : firstBase, true).values()) {
+            if (s.baseOffset() >= target) {
+                break;
+            }
+            try {
+                s.flush();
+            } catch (ClosedChannelException deletedMeanwhile) {
+                // Retention or truncation removed it; nothing of it needs to be durable.
+            }
+        }
+        lock.lock();
+        try {
+            if (target > recoveryPoint && target <= end.offset()) {
+                recoveryPoint = target;
+            }
+        } finally {
+            lock.unlock();
+        }
+        lastFlushTimeMs = time.milliseconds();
+    }
+
+    private void maybeFlushByCount(LogConfig cfg) {
+        if (end.offset() - recoveryPoint >= cfg.flushMessages()) {
+            flush();
+        }
+    }
+
+    /** Flushes when {@code flush.ms} has passed since the last flush and there is something to flush. */
+    public void maybeFlushByTime() {
+        LogConfig cfg = config;
+        if (cfg.flushMs() != Long.MAX_VALUE && recoveryPoint < end.offset()
+                && time.milliseconds() - lastFlushTimeMs >= cfg.flushMs()) {
+            flush();
+        }
+    }
+
+    private void scheduleDeletion(Segment s) throws IOException {
+        s.markForDeletion();
+        scheduleDeletionOfMarked(s);
+    }
+
+    private void scheduleDeletionOfMarked(Segment s) {
+        Runnable delete = () -> {
+            try {
+                s.closeAndDelete();
+            } catch (IOException e) {
+                log.warn("{}: could not delete {}: {}", topicPartition, s, e.toString());
+            }
+        };
+        long delay = config.fileDeleteDelayMs();
+        if (scheduler == null || delay == 0) {
+            delete.run();
+        } else {
+            scheduler.schedule(delete, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void runInBackground(IoTask task) {
+        Runnable r = () -> {
+            try {
+                task.run();
+            } catch (ClosedChannelException closed) {
+                // The log was closed or the segment deleted meanwhile.
+            } catch (IOException e) {
+                log.warn("{}: background flush failed: {}", topicPartition, e.toString());
+            }
+        };
+        if (scheduler == null) {
+            r.run();
+        } else {
+            scheduler.execute(r);
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoTask {
+        void run() throws IOException;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new TributaryException(ErrorCode.STORAGE_ERROR, "log " + topicPartition + " is closed");
+        }
+    }
+
+    /** Flushes and closes every segment; the log cannot be used afterwards. */
+    @Override
+    public void close() throws IOException {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            flushSegments(end.offset());
+            closed = true;
+            for (Segment s : segments.values()) {
+                s.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeQuietly() {
+        for (Segment s : segments.values()) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // Already failing; the original exception is what the caller needs.
+            }
+        }
+    }
+
+    /** Closes the log and deletes its directory. */
+    public void delete() throws IOException {
+        lock.lock();
+        try {
+            closed = true;
+            for (Segment s : segments.values()) {
+                s.closeAndDelete();
+            }
+            segments.clear();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topicPartition + ", start=" + logStartOffset + ", end=" + end.offset()
+                + ", hw=" + highWatermark + ", segments=" + segments.size() + ")";
+    }
+}
