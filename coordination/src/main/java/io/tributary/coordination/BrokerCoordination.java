@@ -1,0 +1,181 @@
+package io.tributary.coordination;
+
+import java.io.Closeable;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything one broker runs against ZooKeeper, wired together: the client, the layout bootstrap, the
+ * {@link BrokerRegistration}, the {@link MetadataCache}, the {@link ControllerElection} and the
+ * {@link Controller} that acts when this broker wins it, plus the {@link TopicAdmin} and
+ * {@link PartitionStateStore} the broker's services call. This is the one object the broker holds.
+ *
+ * <p>Start order: connect, bootstrap persistent znodes and {@code /cluster/id}, register (fails fast on a
+ * duplicate broker id), load the metadata cache, then run for controller. Close order is the reverse, and
+ * deletes this broker's ephemerals so that others react at once instead of after the session timeout.
+ *
+ * <p>Thread-safe.
+ */
+public final class BrokerCoordination implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerCoordination.class);
+
+    private final CoordinationConfig config;
+    private final CuratorFramework client;
+    private final boolean ownsClient;
+    private final ZkLayout layout;
+    private final BrokerRegistration registration;
+    private final MetadataCache cache;
+    private final Controller controller;
+    private final ControllerElection election;
+    private final TopicAdmin topicAdmin;
+    private final PartitionStateStore partitionStates;
+    private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
+    private volatile String clusterId;
+
+    /** Creates a broker's coordination with its own ZooKeeper client (closed with this object). */
+    public static BrokerCoordination create(CoordinationConfig config) {
+        return new BrokerCoordination(config, ZkSupport.newClient(config), true);
+    }
+
+    /**
+     * @param client     a Curator client for the ensemble, without a namespace (started here if latent)
+     * @param ownsClient whether {@link #close()} closes the client
+     */
+    public BrokerCoordination(CoordinationConfig config, CuratorFramework client, boolean ownsClient) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.client = Objects.requireNonNull(client, "client");
+        this.ownsClient = ownsClient;
+        this.layout = config.layout();
+        int id = config.brokerId();
+        this.registration = new BrokerRegistration(client, layout, id,
+                new BrokerInfo(config.host(), config.port(), config.endpoints(), config.rack(), 0L));
+        this.cache = new MetadataCache(client, layout, "metadata-cache-" + id);
+        // The controller tells the election when it finds itself fenced; the election is created after it.
+        AtomicReference<ControllerElection> electionRef = new AtomicReference<>();
+        this.controller = new Controller(id, client, layout, cache, config.uncleanLeaderElectionEnable(),
+                config.controllerReconcileIntervalMs(), fence -> electionRef.get().resignAfterFencing(fence));
+        this.election = new ControllerElection(client, layout, id, controller);
+        electionRef.set(election);
+        this.topicAdmin = new TopicAdmin(client, layout, config.deleteTopicEnable(), new ReplicaAssigner());
+        this.partitionStates = new PartitionStateStore(client, layout);
+        cache.addListener(controller);
+    }
+
+    /**
+     * Connects, registers and joins the controller election.
+     *
+     * @throws BrokerIdInUseException when another live broker holds this broker id
+     * @throws TimeoutException       when ZooKeeper is not reachable (with a quorum) within {@code timeout}
+     */
+    public void start(Duration timeout) throws Exception {
+        if (!lifecycle.compareAndSet(Lifecycle.LATENT, Lifecycle.STARTED)) {
+            throw new IllegalStateException("already started or closed");
+        }
+        if (client.getState() == CuratorFrameworkState.LATENT) {
+            client.start();
+        }
+        if (!client.blockUntilConnected((int) timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new TimeoutException("could not connect to ZooKeeper at " + config.zkConnect().hosts()
+                    + " within " + timeout.toMillis() + " ms");
+        }
+        ZkSupport.bootstrap(client, layout);
+        clusterId = ZkSupport.ensureClusterId(client, layout);
+        registration.start();
+        cache.start();
+        if (!cache.awaitServing(timeout)) {
+            throw new TimeoutException("metadata cache did not load within " + timeout.toMillis() + " ms");
+        }
+        election.start();
+        log.info("broker {} joined cluster {} (chroot {})", config.brokerId(), clusterId, layout.root());
+    }
+
+    /**
+     * Registers a listener for this broker's partition roles (leader / follower / stop). It is told the
+     * current roles right away (on the metadata thread) and every change after that.
+     */
+    public void addPartitionRoleListener(PartitionRoleListener listener) {
+        cache.addListener(new PartitionRoleTracker(config.brokerId(), listener));
+    }
+
+    /**
+     * Whether the broker has a ZooKeeper session with a quorum and current metadata. When false the broker
+     * must report NOT_SERVING and must not act as leader.
+     */
+    public boolean isServing() {
+        return cache.isServing() && registration.isRegistered();
+    }
+
+    public SessionState sessionState() {
+        return cache.sessionState();
+    }
+
+    public int brokerId() {
+        return config.brokerId();
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** czxid of this broker's current registration, -1 while not registered. */
+    public long brokerEpoch() {
+        return registration.brokerEpoch();
+    }
+
+    public boolean isController() {
+        return controller.isActive();
+    }
+
+    public MetadataCache metadataCache() {
+        return cache;
+    }
+
+    public ClusterMetadata metadata() {
+        return cache.current();
+    }
+
+    public TopicAdmin topicAdmin() {
+        return topicAdmin;
+    }
+
+    public PartitionStateStore partitionStateStore() {
+        return partitionStates;
+    }
+
+    public ControllerElection controllerElection() {
+        return election;
+    }
+
+    public Controller controller() {
+        return controller;
+    }
+
+    public ZkLayout layout() {
+        return layout;
+    }
+
+    public CuratorFramework client() {
+        return client;
+    }
+
+    @Override
+    public void close() {
+        if (lifecycle.getAndSet(Lifecycle.CLOSED) == Lifecycle.CLOSED) {
+            return;
+        }
+        election.close();
+        controller.close();
+        registration.close();
+        cache.close();
+        if (ownsClient) {
+            client.close();
+        }
+    }
+}

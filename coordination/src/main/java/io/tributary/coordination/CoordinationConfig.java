@@ -1,0 +1,119 @@
+package io.tributary.coordination;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the coordination layer needs from {@code server.properties}, parsed once. Immutable; build with
+ * {@link #builder(int, String)}.
+ *
+ * @param brokerId                    {@code broker.id}
+ * @param zkConnect                   {@code zookeeper.connect}, chroot included
+ * @param sessionTimeoutMs            {@code zookeeper.session.timeout.ms}
+ * @param connectionTimeoutMs         how long one ZooKeeper operation waits for a connection before failing
+ * @param host                        advertised host
+ * @param port                        advertised port
+ * @param endpoints                   advertised listeners, e.g. {@code PLAINTEXT://host:9092}
+ * @param rack                        {@code broker.rack}, null when unset
+ * @param uncleanLeaderElectionEnable cluster default of {@code unclean.leader.election.enable}
+ * @param deleteTopicEnable           {@code delete.topic.enable}
+ * @param controllerReconcileIntervalMs how often the controller re-checks everything even without a watch firing
+ */
+public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionTimeoutMs, int connectionTimeoutMs,
+                                 String host, int port, List<String> endpoints, String rack,
+                                 boolean uncleanLeaderElectionEnable, boolean deleteTopicEnable,
+                                 long controllerReconcileIntervalMs) {
+    public static final int DEFAULT_SESSION_TIMEOUT_MS = 18_000;
+
+    public CoordinationConfig {
+        Objects.requireNonNull(zkConnect, "zkConnect");
+        Objects.requireNonNull(host, "host");
+        endpoints = List.copyOf(endpoints);
+        if (brokerId < 0) {
+            throw new IllegalArgumentException("broker.id must be >= 0, got " + brokerId);
+        }
+        if (sessionTimeoutMs <= 0 || connectionTimeoutMs <= 0 || controllerReconcileIntervalMs <= 0) {
+            throw new IllegalArgumentException("timeouts must be positive");
+        }
+    }
+
+    public static Builder builder(int brokerId, String zookeeperConnect) {
+        return new Builder(brokerId, ZkConnect.parse(zookeeperConnect));
+    }
+
+    public ZkLayout layout() {
+        return zkConnect.layout();
+    }
+
+    public Duration sessionTimeout() {
+        return Duration.ofMillis(sessionTimeoutMs);
+    }
+
+    /** Not thread-safe. */
+    public static final class Builder {
+        private final int brokerId;
+        private final ZkConnect zkConnect;
+        private int sessionTimeoutMs = DEFAULT_SESSION_TIMEOUT_MS;
+        private int connectionTimeoutMs = 15_000;
+        private String host = "127.0.0.1";
+        private int port = 9092;
+        private List<String> endpoints;
+        private String rack;
+        private boolean uncleanLeaderElectionEnable;
+        private boolean deleteTopicEnable = true;
+        private long controllerReconcileIntervalMs = 30_000;
+
+        private Builder(int brokerId, ZkConnect zkConnect) {
+            this.brokerId = brokerId;
+            this.zkConnect = zkConnect;
+        }
+
+        public Builder sessionTimeoutMs(int value) {
+            this.sessionTimeoutMs = value;
+            return this;
+        }
+
+        public Builder connectionTimeoutMs(int value) {
+            this.connectionTimeoutMs = value;
+            return this;
+        }
+
+        public Builder hostPort(String host, int port) {
+            this.host = host;
+            this.port = port;
+            return this;
+        }
+
+        public Builder endpoints(List<String> value) {
+            this.endpoints = value;
+            return this;
+        }
+
+        public Builder rack(String value) {
+            this.rack = value;
+            return this;
+        }
+
+        public Builder uncleanLeaderElectionEnable(boolean value) {
+            this.uncleanLeaderElectionEnable = value;
+            return this;
+        }
+
+        public Builder deleteTopicEnable(boolean value) {
+            this.deleteTopicEnable = value;
+            return this;
+        }
+
+        public Builder controllerReconcileIntervalMs(long value) {
+            this.controllerReconcileIntervalMs = value;
+            return this;
+        }
+
+        public CoordinationConfig build() {
+            List<String> eps = endpoints != null ? endpoints : List.of("PLAINTEXT://" + host + ":" + port);
+            return new CoordinationConfig(brokerId, zkConnect, sessionTimeoutMs, connectionTimeoutMs, host, port,
+                    eps, rack, uncleanLeaderElectionEnable, deleteTopicEnable, controllerReconcileIntervalMs);
+        }
+    }
+}

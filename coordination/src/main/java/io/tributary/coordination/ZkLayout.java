@@ -1,0 +1,227 @@
+package io.tributary.coordination;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Owns every ZooKeeper path Tributary uses (SPEC §2), all under one chroot (default {@value #DEFAULT_CHROOT}).
+ * Paths are absolute ZooKeeper paths including the chroot, so what the code writes is exactly what an operator
+ * types into zkCli. The inverse {@code parse*} methods let caches map a changed path back to what it means.
+ *
+ * <pre>
+ * {chroot}/cluster/id                                     {"version":1,"id":..}
+ * {chroot}/brokers/ids/{id}                               ephemeral broker registration
+ * {chroot}/brokers/topics/{topic}                         replica assignment
+ * {chroot}/brokers/topics/{topic}/partitions/{p}/state    leader, leader_epoch, isr, controller_epoch
+ * {chroot}/controller                                     ephemeral {"version":1,"brokerid":..,"timestamp":..}
+ * {chroot}/controller_epoch                               plain integer
+ * {chroot}/config/topics/{topic}, /config/brokers/{id}    {"version":1,"config":{..}}
+ * {chroot}/config/changes/config_change_{seq}             change notifications
+ * {chroot}/admin/delete_topics/{topic}                    deletion requests
+ * {chroot}/admin/reassign_partitions                      the (single) reassignment request
+ * {chroot}/admin/preferred_replica_election               the (single) preferred-leader election request
+ * {chroot}/isr_change_notification                        reserved; see PartitionStateStore for how ISR changes travel
+ * </pre>
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ZkLayout {
+    public static final String DEFAULT_CHROOT = "/tributary";
+    static final String CONFIG_CHANGE_PREFIX = "config_change_";
+
+    private final String root;
+
+    public ZkLayout(String chroot) {
+        this.root = normalizeChroot(chroot);
+    }
+
+    public static ZkLayout defaultLayout() {
+        return new ZkLayout(DEFAULT_CHROOT);
+    }
+
+    static String normalizeChroot(String chroot) {
+        Objects.requireNonNull(chroot, "chroot");
+        String c = chroot.trim();
+        if (c.isEmpty() || c.equals("/")) {
+            return "";
+        }
+        if (!c.startsWith("/")) {
+            throw new IllegalArgumentException("chroot must start with '/': " + chroot);
+        }
+        while (c.endsWith("/")) {
+            c = c.substring(0, c.length() - 1);
+        }
+        return c;
+    }
+
+    /** The chroot itself ({@code "/"} when there is none). */
+    public String root() {
+        return root.isEmpty() ? "/" : root;
+    }
+
+    public String clusterIdPath() {
+        return root + "/cluster/id";
+    }
+
+    public String brokersPath() {
+        return root + "/brokers";
+    }
+
+    public String brokerIdsPath() {
+        return root + "/brokers/ids";
+    }
+
+    public String brokerPath(int brokerId) {
+        return brokerIdsPath() + "/" + brokerId;
+    }
+
+    public String topicsPath() {
+        return root + "/brokers/topics";
+    }
+
+    public String topicPath(String topic) {
+        return topicsPath() + "/" + topic;
+    }
+
+    public String partitionsPath(String topic) {
+        return topicPath(topic) + "/partitions";
+    }
+
+    public String partitionPath(TopicPartition tp) {
+        return partitionsPath(tp.topic()) + "/" + tp.partition();
+    }
+
+    public String partitionStatePath(TopicPartition tp) {
+        return partitionPath(tp) + "/state";
+    }
+
+    public String controllerPath() {
+        return root + "/controller";
+    }
+
+    public String controllerEpochPath() {
+        return root + "/controller_epoch";
+    }
+
+    public String configPath() {
+        return root + "/config";
+    }
+
+    public String topicConfigsPath() {
+        return root + "/config/topics";
+    }
+
+    public String topicConfigPath(String topic) {
+        return topicConfigsPath() + "/" + topic;
+    }
+
+    public String brokerConfigsPath() {
+        return root + "/config/brokers";
+    }
+
+    public String brokerConfigPath(int brokerId) {
+        return brokerConfigsPath() + "/" + brokerId;
+    }
+
+    public String configChangesPath() {
+        return root + "/config/changes";
+    }
+
+    /** Prefix for sequential change-notification znodes. */
+    public String configChangePrefixPath() {
+        return configChangesPath() + "/" + CONFIG_CHANGE_PREFIX;
+    }
+
+    public String adminPath() {
+        return root + "/admin";
+    }
+
+    public String deleteTopicsPath() {
+        return root + "/admin/delete_topics";
+    }
+
+    public String deleteTopicPath(String topic) {
+        return deleteTopicsPath() + "/" + topic;
+    }
+
+    public String reassignPartitionsPath() {
+        return root + "/admin/reassign_partitions";
+    }
+
+    public String preferredReplicaElectionPath() {
+        return root + "/admin/preferred_replica_election";
+    }
+
+    public String isrChangeNotificationPath() {
+        return root + "/isr_change_notification";
+    }
+
+    /** Persistent containers created once at bootstrap so that every later write can assume its parent exists. */
+    public List<String> persistentPaths() {
+        return List.of(brokerIdsPath(), topicsPath(), topicConfigsPath(), brokerConfigsPath(), configChangesPath(),
+                deleteTopicsPath(), isrChangeNotificationPath(), root + "/cluster");
+    }
+
+    /** The broker id if {@code path} is a broker registration. */
+    public OptionalInt parseBrokerPath(String path) {
+        String rest = childOf(brokerIdsPath(), path);
+        if (rest == null || rest.contains("/")) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(rest));
+        } catch (NumberFormatException notAnId) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /** The topic if {@code path} is a topic's assignment znode. */
+    public Optional<String> parseTopicPath(String path) {
+        String rest = childOf(topicsPath(), path);
+        return rest == null || rest.contains("/") ? Optional.empty() : Optional.of(rest);
+    }
+
+    /** The partition if {@code path} is a partition state znode. */
+    public Optional<TopicPartition> parsePartitionStatePath(String path) {
+        String rest = childOf(topicsPath(), path);
+        if (rest == null) {
+            return Optional.empty();
+        }
+        String[] parts = rest.split("/");
+        if (parts.length != 4 || !parts[1].equals("partitions") || !parts[3].equals("state")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new TopicPartition(parts[0], Integer.parseInt(parts[2])));
+        } catch (IllegalArgumentException notAPartition) {
+            return Optional.empty();
+        }
+    }
+
+    /** The topic if {@code path} is a topic config znode. */
+    public Optional<String> parseTopicConfigPath(String path) {
+        String rest = childOf(topicConfigsPath(), path);
+        return rest == null || rest.contains("/") ? Optional.empty() : Optional.of(rest);
+    }
+
+    /** The topic if {@code path} is a topic deletion request. */
+    public Optional<String> parseDeleteTopicPath(String path) {
+        String rest = childOf(deleteTopicsPath(), path);
+        return rest == null || rest.contains("/") ? Optional.empty() : Optional.of(rest);
+    }
+
+    private static String childOf(String parent, String path) {
+        if (path == null || !path.startsWith(parent + "/")) {
+            return null;
+        }
+        String rest = path.substring(parent.length() + 1);
+        return rest.isEmpty() ? null : rest;
+    }
+
+    @Override
+    public String toString() {
+        return "ZkLayout[" + root() + "]";
+    }
+}
