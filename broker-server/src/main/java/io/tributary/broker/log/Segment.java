@@ -49,6 +49,8 @@ final class Segment implements Closeable {
      */
     private volatile long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
     private int bytesSinceLastIndexEntry;
+    /** Whether this is the segment taking appends; its indexes are preallocated, others trimmed. */
+    private boolean active;
 
     private Segment(long baseOffset, int indexIntervalBytes, FileChannel channel, Path logFile,
                     OffsetIndex offsetIndex, TimeIndex timeIndex, int size) {
@@ -87,7 +89,9 @@ final class Segment implements Closeable {
                     config.segmentIndexBytes(), writable);
             TimeIndex times = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset,
                     config.segmentIndexBytes(), writable);
-            return new Segment(baseOffset, config.indexIntervalBytes(), channel, log, offsets, times, (int) fileSize);
+            Segment segment = new Segment(baseOffset, config.indexIntervalBytes(), channel, log, offsets, times, (int) fileSize);
+            segment.active = writable;
+            return segment;
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -173,8 +177,7 @@ final class Segment implements Closeable {
     }
 
     private void rebuildIndexes() throws IOException {
-        offsetIndex.reset();
-        timeIndex.reset();
+        resetIndexesForRebuild();
         bytesSinceLastIndexEntry = 0;
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -184,6 +187,21 @@ final class Segment implements Closeable {
             indexBatch(h.baseOffset(), h.position(), h.sizeInBytes(), h.maxTimestamp());
         }
         restoreRollingBasedTimestamp(scratch);
+        finishRebuild();
+    }
+
+    /** Empties the indexes at full capacity: an inactive segment's trimmed index may hold fewer slots than needed. */
+    private void resetIndexesForRebuild() throws IOException {
+        offsetIndex.reset();
+        timeIndex.reset();
+        offsetIndex.growToMaxSize();
+        timeIndex.growToMaxSize();
+    }
+
+    private void finishRebuild() throws IOException {
+        if (!active) {
+            onBecomeInactive();
+        }
     }
 
     /**
@@ -336,8 +354,7 @@ final class Segment implements Closeable {
      * @return bytes truncated (0 when the whole segment was valid)
      */
     int recover() throws IOException {
-        offsetIndex.reset();
-        timeIndex.reset();
+        resetIndexesForRebuild();
         bytesSinceLastIndexEntry = 0;
         maxTimestamp = RecordBatch.NO_TIMESTAMP;
         rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -370,6 +387,7 @@ final class Segment implements Closeable {
         }
         size = position;
         restoreRollingBasedTimestamp(scratch);
+        finishRebuild();
         return truncated;
     }
 
@@ -418,12 +436,14 @@ final class Segment implements Closeable {
 
     /** Called when the segment stops being the active one: trims the preallocated indexes. */
     void onBecomeInactive() throws IOException {
+        active = false;
         offsetIndex.trimToValidSize();
         timeIndex.trimToValidSize();
     }
 
     /** Called when a truncation makes this segment the active one again. */
     void onBecomeActive() throws IOException {
+        active = true;
         offsetIndex.growToMaxSize();
         timeIndex.growToMaxSize();
     }
