@@ -376,6 +376,7 @@ public final class PartitionLog implements Closeable {
 
     /** Writes validated, offset-stamped batches to the active segment (rolling first if needed). Holds the lock. */
     private void write(ByteBuffer records, long lastOffset, long nowMs) {
+        assert lock.isHeldByCurrentThread() : "appends must hold the log lock (single writer)";
         try {
             Segment segment = maybeRoll(records.remaining(), lastOffset, nowMs);
             segment.append(records, nowMs);
@@ -415,6 +416,7 @@ public final class PartitionLog implements Closeable {
     }
 
     private Segment rollLocked() throws IOException {
+        assert lock.isHeldByCurrentThread() : "rolls must hold the log lock (single writer)";
         Segment active = segments.lastEntry().getValue();
         long newBase = end.offset();
         if (active.size() == 0 && active.baseOffset() == newBase) {
