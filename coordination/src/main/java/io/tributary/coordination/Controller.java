@@ -193,6 +193,9 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
             log.warn("broker {}: {}", brokerId, e.getMessage());
             fenced();
         } catch (Exception e) {
+            if (closed.get()) {
+                return; // close() interrupted the pass.
+            }
             log.warn("broker {}: controller pass failed ({}); retrying", brokerId, e.toString());
             retrySoon();
         }

@@ -21,7 +21,9 @@ public final class ZkSupport {
     /**
      * A Curator client for the ensemble (no Curator namespace: paths carry the chroot, see {@link ZkConnect}).
      * Retries are bounded so that a call made while the ensemble has no quorum fails within a few seconds
-     * instead of hanging the caller.
+     * instead of hanging the caller. Curator's ensemble tracker is off: it would replace the configured
+     * {@code zookeeper.connect} hosts with the addresses the servers advertise in {@code /zookeeper/config},
+     * which are wrong behind NAT, proxies or container networks.
      */
     public static CuratorFramework newClient(CoordinationConfig config) {
         return CuratorFrameworkFactory.builder()
@@ -29,6 +31,7 @@ public final class ZkSupport {
                 .sessionTimeoutMs(config.sessionTimeoutMs())
                 .connectionTimeoutMs(config.connectionTimeoutMs())
                 .retryPolicy(new BoundedExponentialBackoffRetry(100, 1_000, 3))
+                .ensembleTracker(false)
                 .build();
     }
 
