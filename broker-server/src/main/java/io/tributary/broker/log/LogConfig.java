@@ -2,16 +2,16 @@ package io.tributary.broker.log;
 
 import io.tributary.api.batch.RecordBatch;
 import io.tributary.api.batch.TimestampType;
-import io.tributary.broker.config.ConfigDef;
+import io.tributary.api.config.ConfigDef;
 
 import java.util.Map;
 
-import static io.tributary.broker.config.ConfigDef.Type.BOOLEAN;
-import static io.tributary.broker.config.ConfigDef.Type.INT;
-import static io.tributary.broker.config.ConfigDef.Type.LONG;
-import static io.tributary.broker.config.ConfigDef.Type.STRING;
-import static io.tributary.broker.config.ConfigDef.atLeast;
-import static io.tributary.broker.config.ConfigDef.oneOf;
+import static io.tributary.api.config.ConfigDef.Type.BOOLEAN;
+import static io.tributary.api.config.ConfigDef.Type.INT;
+import static io.tributary.api.config.ConfigDef.Type.LONG;
+import static io.tributary.api.config.ConfigDef.Type.STRING;
+import static io.tributary.api.config.ConfigDef.atLeast;
+import static io.tributary.api.config.ConfigDef.oneOf;
 
 /**
  * The per-topic settings of a partition log, parsed from topic-level keys (Kafka's names) by one definition

@@ -1,5 +1,7 @@
 package io.tributary.broker.config;
 
+import io.tributary.api.config.ConfigException;
+
 import io.tributary.broker.log.LogConfig;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.tributary.broker.config;
+package io.tributary.api.config;
 
 /** A configuration key or value was rejected; the message names the key, the value and what is accepted. */
 public final class ConfigException extends RuntimeException {

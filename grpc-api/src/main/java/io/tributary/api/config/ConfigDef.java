@@ -1,4 +1,4 @@
-package io.tributary.broker.config;
+package io.tributary.api.config;
 
 import java.util.ArrayList;
 import java.util.Collection;
