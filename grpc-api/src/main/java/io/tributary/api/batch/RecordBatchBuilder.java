@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.zip.CRC32C;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Builds one record batch as a producer sends it: base offset 0, leader epoch -1, CRC filled in. The body is
@@ -49,10 +48,6 @@ public final class RecordBatchBuilder {
         this.baseSequence = options.baseSequence;
         this.body = new ByteArrayOutputStream(Math.max(64, options.initialCapacityBytes));
         this.out = CodedOutputStream.newInstance(body, 8192);
-        if (compression != Compression.NONE && compression != Compression.GZIP) {
-            throw new IllegalArgumentException(compression.configName() + " needs a codec from the client SDK; "
-                    + "this builder writes none and gzip bodies");
-        }
     }
 
     public static Options options() {
@@ -131,7 +126,7 @@ public final class RecordBatchBuilder {
         byte[] records;
         try {
             out.flush();
-            records = compression == Compression.GZIP ? gzip(body.toByteArray()) : body.toByteArray();
+            records = CompressionCodecs.compress(compression, body.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -154,14 +149,6 @@ public final class RecordBatchBuilder {
         crc.update(batch.slice(RecordBatch.ATTRIBUTES_OFFSET, batch.capacity() - RecordBatch.ATTRIBUTES_OFFSET));
         batch.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
         return batch.clear();
-    }
-
-    private static byte[] gzip(byte[] raw) throws IOException {
-        ByteArrayOutputStream compressed = new ByteArrayOutputStream(raw.length / 2 + 64);
-        try (GZIPOutputStream gz = new GZIPOutputStream(compressed)) {
-            gz.write(raw);
-        }
-        return compressed.toByteArray();
     }
 
     private static int recordSize(int offsetDelta, long timestampDelta, byte[] key, byte[] value, List<Header> headers) {

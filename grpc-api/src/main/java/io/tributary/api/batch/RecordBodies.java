@@ -3,68 +3,48 @@ package io.tributary.api.batch;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
 import io.tributary.api.v1.RecordSet;
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.util.zip.GZIPInputStream;
 
 /**
- * Decodes batch bodies with the codecs the JDK carries (none, gzip). The client SDK adds snappy, lz4 and zstd;
- * the broker never needs to decode a body on the produce or fetch path, only for rare lookups such as
- * offset-by-timestamp, where {@link #canDecode} lets it fall back to the batch boundary.
+ * Decodes batch bodies with every codec of {@link Compression} (see {@link CompressionCodecs}). The broker
+ * never needs to decode a body on the produce or fetch path, only for rare lookups such as offset-by-timestamp.
  *
  * <p>Stateless and thread-safe.
  */
 public final class RecordBodies {
+    /** Largest body a decode inflates to by default: bounds what one hostile batch can make us allocate. */
+    public static final int DEFAULT_MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
+
     private RecordBodies() {
     }
 
     public static boolean canDecode(Compression compression) {
-        return compression == Compression.NONE || compression == Compression.GZIP;
+        return compression != null;
     }
 
     public static RecordSet decode(RecordBatch batch) {
+        return decode(batch, DEFAULT_MAX_DECOMPRESSED_BYTES);
+    }
+
+    /** Decodes a body that may inflate to at most {@code maxDecompressedBytes}; CORRUPT_MESSAGE otherwise. */
+    public static RecordSet decode(RecordBatch batch, int maxDecompressedBytes) {
         Compression compression = batch.compression();
+        if (compression == null) {
+            throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "unknown compression id in " + batch);
+        }
         try {
             if (compression == Compression.NONE) {
                 return RecordSet.parseFrom(batch.body());
             }
-            if (compression == Compression.GZIP) {
-                try (InputStream in = new GZIPInputStream(new ByteBufferInputStream(batch.body()))) {
-                    return RecordSet.parseFrom(CodedInputStream.newInstance(in));
-                }
-            }
+            return RecordSet.parseFrom(CompressionCodecs.decompress(compression, batch.body(), maxDecompressedBytes));
         } catch (InvalidProtocolBufferException e) {
             throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "records body of " + batch + " is not a valid RecordSet", e);
-        } catch (IOException e) {
-            throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "records body of " + batch + " does not decompress", e);
-        }
-        throw new IllegalArgumentException("no codec for " + compression + " here");
-    }
-
-    private static final class ByteBufferInputStream extends InputStream {
-        private final ByteBuffer buffer;
-
-        ByteBufferInputStream(ByteBuffer buffer) {
-            this.buffer = buffer;
-        }
-
-        @Override
-        public int read() {
-            return buffer.hasRemaining() ? buffer.get() & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (!buffer.hasRemaining()) {
-                return -1;
-            }
-            int n = Math.min(len, buffer.remaining());
-            buffer.get(b, off, n);
-            return n;
+        } catch (IOException | RuntimeException e) {
+            // Native codecs report garbage input as assorted runtime exceptions; all of them mean a corrupt body.
+            throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "records body of " + batch + " does not decompress ("
+                    + compression.configName() + "): " + e.getMessage(), e);
         }
     }
 }

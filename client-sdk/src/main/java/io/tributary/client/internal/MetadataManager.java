@@ -1,0 +1,212 @@
+package io.tributary.client.internal;
+
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TributaryException;
+import io.tributary.api.v1.MetadataGrpc;
+import io.tributary.api.v1.MetadataRequest;
+import io.tributary.api.v1.MetadataResponse;
+import io.tributary.api.v1.PartitionMetadata;
+import io.tributary.api.v1.TopicMetadata;
+import io.tributary.client.Cluster;
+import io.tributary.client.Node;
+import io.tributary.client.PartitionInfo;
+import io.tributary.client.TributaryTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Keeps the client's {@link Cluster} snapshot: asks any reachable broker for metadata, trying the brokers it
+ * knows and then every bootstrap address in turn, so one broker being down never stops the client. Refreshes
+ * happen on demand (a topic not yet known, a leader change) and when the snapshot is older than
+ * {@code metadata.max.age.ms}.
+ *
+ * <p>Thread-safe: the snapshot is an immutable value in an {@link AtomicReference}; refreshes are serialized
+ * by the object's monitor so concurrent callers share one round trip's worth of waiting.
+ */
+public final class MetadataManager implements MetadataSource {
+    private static final Logger log = LoggerFactory.getLogger(MetadataManager.class);
+
+    private final ChannelPool channels;
+    private final List<HostPort> bootstrap;
+    private final long requestTimeoutMs;
+    private final long retryBackoffMs;
+    private final long metadataMaxAgeMs;
+    private final boolean allowAutoTopicCreation;
+    private final AtomicReference<Cluster> current = new AtomicReference<>(Cluster.empty());
+    private final Set<String> topicsOfInterest = ConcurrentHashMap.newKeySet();
+    private volatile boolean updateRequested;
+    private volatile long lastRefreshAttemptMs;
+    private volatile long lastSuccessfulRefreshMs;
+
+    public MetadataManager(ChannelPool channels, List<HostPort> bootstrap, long requestTimeoutMs, long retryBackoffMs,
+                           long metadataMaxAgeMs, boolean allowAutoTopicCreation) {
+        this.channels = channels;
+        this.bootstrap = List.copyOf(bootstrap);
+        this.requestTimeoutMs = requestTimeoutMs;
+        this.retryBackoffMs = retryBackoffMs;
+        this.metadataMaxAgeMs = metadataMaxAgeMs;
+        this.allowAutoTopicCreation = allowAutoTopicCreation;
+    }
+
+    @Override
+    public Cluster cluster() {
+        return current.get();
+    }
+
+    /** Asks the next refresh to happen as soon as the backoff allows (after a leader change or a dead broker). */
+    @Override
+    public void requestUpdate() {
+        updateRequested = true;
+    }
+
+    public void addTopics(Collection<String> topics) {
+        topicsOfInterest.addAll(topics);
+    }
+
+    public Set<String> topicsOfInterest() {
+        return Collections.unmodifiableSet(topicsOfInterest);
+    }
+
+    /** Refreshes if one was requested or the snapshot is stale, and the backoff since the last attempt has passed. Never throws. */
+    @Override
+    public void maybeRefresh(long nowMs) {
+        boolean stale = nowMs - lastSuccessfulRefreshMs >= metadataMaxAgeMs;
+        if ((updateRequested || stale) && nowMs - lastRefreshAttemptMs >= retryBackoffMs && !topicsOfInterest.isEmpty()) {
+            try {
+                refresh(topicsOfInterest);
+            } catch (TributaryException e) {
+                log.warn("metadata refresh failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Fetches metadata for {@code topics} (empty = all topics) from the first broker that answers and merges it in. */
+    public synchronized Cluster refresh(Collection<String> topics) {
+        lastRefreshAttemptMs = System.currentTimeMillis();
+        MetadataRequest request = MetadataRequest.newBuilder().addAllTopics(topics)
+                .setAllowAutoTopicCreation(allowAutoTopicCreation && !topics.isEmpty()).build();
+        MetadataResponse response = callAnyBroker(request);
+        Cluster fresh = toCluster(response);
+        Cluster merged = topics.isEmpty() ? fresh : current.get().mergedWith(fresh);
+        current.set(merged);
+        updateRequested = false;
+        lastSuccessfulRefreshMs = System.currentTimeMillis();
+        return merged;
+    }
+
+    /** Every topic, fetched now (used by admin listing); does not replace the cached per-topic view. */
+    public Cluster fetchAll(boolean includeInternal) {
+        MetadataRequest request = MetadataRequest.newBuilder().setIncludeInternal(includeInternal).build();
+        return toCluster(callAnyBroker(request));
+    }
+
+    /**
+     * Waits until the topic's partitions are known, refreshing as needed.
+     *
+     * @throws TributaryTimeoutException when the topic is still unknown after {@code maxWaitMs}
+     * @throws TributaryException at once for a non-retriable topic error (e.g. an invalid name)
+     */
+    public Cluster awaitTopic(String topic, long maxWaitMs) {
+        topicsOfInterest.add(topic);
+        Cluster cluster = current.get();
+        if (cluster.partitionCountForTopic(topic) != null) {
+            return cluster;
+        }
+        long deadline = System.currentTimeMillis() + maxWaitMs;
+        TributaryException last = null;
+        while (true) {
+            try {
+                cluster = refresh(List.of(topic));
+                ErrorCode error = cluster.topicError(topic);
+                if (cluster.partitionCountForTopic(topic) != null && error == ErrorCode.NONE) {
+                    return cluster;
+                }
+                if (error != ErrorCode.NONE && !error.retriable()) {
+                    throw new TributaryException(error, "topic " + topic + ": " + error.name() + ": " + error.description());
+                }
+                last = error == ErrorCode.NONE ? null : new TributaryException(error, "topic " + topic + ": " + error.description());
+            } catch (TributaryException e) {
+                if (!e.retriable()) {
+                    throw e;
+                }
+                last = e;
+            }
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                String why = last == null ? "" : " (last error: " + last.getMessage() + ")";
+                throw new TributaryTimeoutException("topic " + topic + " not present in metadata after " + maxWaitMs + " ms" + why);
+            }
+            sleep(Math.min(left, retryBackoffMs));
+        }
+    }
+
+    private MetadataResponse callAnyBroker(MetadataRequest request) {
+        Set<HostPort> candidates = new LinkedHashSet<>();
+        List<Node> known = new ArrayList<>(current.get().nodes().values());
+        Collections.shuffle(known);
+        known.forEach(n -> candidates.add(new HostPort(n.host(), n.port())));
+        List<HostPort> boot = new ArrayList<>(bootstrap);
+        Collections.shuffle(boot);
+        candidates.addAll(boot);
+        StringBuilder failures = new StringBuilder();
+        for (HostPort address : candidates) {
+            try {
+                return MetadataGrpc.newBlockingStub(channels.channel(address))
+                        .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
+                        .getMetadata(request);
+            } catch (RuntimeException e) {
+                TributaryException mapped = Errors.fromThrowable(e);
+                log.debug("metadata request to {} failed: {}", address, mapped.getMessage());
+                if (failures.length() > 0) {
+                    failures.append("; ");
+                }
+                failures.append(address).append(": ").append(mapped.error().name());
+            }
+        }
+        throw new TributaryException(ErrorCode.BROKER_NOT_AVAILABLE,
+                "no broker answered a metadata request (" + failures + ")");
+    }
+
+    static Cluster toCluster(MetadataResponse response) {
+        Map<Integer, Node> nodes = new HashMap<>();
+        response.getBrokersList().forEach(b -> nodes.put(b.getId(), Node.fromProto(b)));
+        Map<String, List<PartitionInfo>> partitions = new HashMap<>();
+        Map<String, ErrorCode> errors = new HashMap<>();
+        for (TopicMetadata t : response.getTopicsList()) {
+            ErrorCode error = Errors.code(t.getError());
+            if (error != ErrorCode.NONE || t.getPartitionsCount() == 0) {
+                errors.put(t.getName(), error == ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : error);
+                continue;
+            }
+            List<PartitionInfo> list = new ArrayList<>();
+            for (PartitionMetadata p : t.getPartitionsList()) {
+                int leader = Errors.isError(p.getError()) ? -1 : p.getLeaderId();
+                list.add(new PartitionInfo(t.getName(), p.getPartition(), leader, p.getLeaderEpoch(),
+                        p.getReplicasList(), p.getIsrList(), p.getOfflineReplicasList()));
+            }
+            partitions.put(t.getName(), list);
+        }
+        return new Cluster(response.getClusterId(), response.getControllerId(), nodes, partitions, errors);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TributaryException(ErrorCode.REQUEST_TIMED_OUT, "interrupted while waiting for metadata");
+        }
+    }
+}

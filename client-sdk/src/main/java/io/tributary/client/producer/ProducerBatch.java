@@ -1,0 +1,174 @@
+package io.tributary.client.producer;
+
+import io.tributary.api.TopicPartition;
+import io.tributary.api.batch.Compression;
+import io.tributary.api.batch.Header;
+import io.tributary.api.batch.RecordBatchBuilder;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The records bound for one partition in one produce request, with the futures and callbacks of their sends.
+ * Records are appended until the batch is closed for sending; then its bytes are built once and reused on
+ * every retry.
+ *
+ * <p>Not thread-safe: appends happen under the accumulator's lock of the partition's queue; once drained the
+ * batch belongs to the sender thread alone.
+ */
+public final class ProducerBatch {
+    private final TopicPartition topicPartition;
+    private final long sequenceNumber;
+    private final long createdMs;
+    private final long deliveryDeadlineMs;
+    private final RecordBatchBuilder builder;
+    private final List<Thunk> thunks = new ArrayList<>();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private long reservedBytes;
+    private ByteBuffer built;
+    private int attempts;
+    private long lastAttemptMs;
+    private long retryAtMs;
+    private boolean closedForAppends;
+
+    private record Thunk(CompletableFuture<RecordMetadata> future, Callback callback, long timestampMs, int keySizeBytes,
+                         int valueSizeBytes) {
+    }
+
+    ProducerBatch(TopicPartition topicPartition, long sequenceNumber, Compression compression, long createdMs,
+                  long deliveryTimeoutMs, int initialCapacityBytes) {
+        this.topicPartition = topicPartition;
+        this.sequenceNumber = sequenceNumber;
+        this.createdMs = createdMs;
+        this.deliveryDeadlineMs = createdMs + deliveryTimeoutMs;
+        // The idempotence seam: producer id, epoch and base sequence travel in every batch; -1 until that issue.
+        this.builder = RecordBatchBuilder.options().compression(compression).initialCapacityBytes(initialCapacityBytes).build();
+    }
+
+    /** @return the record's future, or null when the batch is closed or the record would push it past {@code batchSizeBytes} */
+    CompletableFuture<RecordMetadata> tryAppend(long timestampMs, byte[] key, byte[] value, List<Header> headers, Callback callback,
+                                                int recordSizeBytes, int batchSizeBytes) {
+        if (closedForAppends) {
+            return null;
+        }
+        if (!thunks.isEmpty() && builder.estimatedSizeInBytes() + recordSizeBytes > batchSizeBytes) {
+            closedForAppends = true;
+            return null;
+        }
+        builder.append(timestampMs, key, value, headers);
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        thunks.add(new Thunk(future, callback, timestampMs, key == null ? -1 : key.length, value == null ? -1 : value.length));
+        reservedBytes += recordSizeBytes;
+        return future;
+    }
+
+    boolean isFull(int batchSizeBytes) {
+        return closedForAppends || builder.estimatedSizeInBytes() >= batchSizeBytes;
+    }
+
+    /** Closes the batch to appends and encodes it; idempotent, so retries send the very same bytes. */
+    ByteBuffer close() {
+        closedForAppends = true;
+        if (built == null) {
+            built = builder.build();
+        }
+        return built.duplicate();
+    }
+
+    /** Runs callbacks in record order, then completes the futures: the record at index i has offset baseOffset + i. */
+    void complete(long baseOffset, long logAppendTimeMs) {
+        for (int i = 0; i < thunks.size(); i++) {
+            Thunk t = thunks.get(i);
+            long offset = baseOffset < 0 ? -1 : baseOffset + i;
+            long ts = logAppendTimeMs >= 0 ? logAppendTimeMs : t.timestampMs;
+            RecordMetadata md = new RecordMetadata(topicPartition, offset, ts, t.keySizeBytes, t.valueSizeBytes);
+            runCallback(t.callback, md, null);
+            t.future.complete(md);
+        }
+        done.complete(null);
+    }
+
+    void fail(RuntimeException exception) {
+        for (Thunk t : thunks) {
+            runCallback(t.callback, null, exception);
+            t.future.completeExceptionally(exception);
+        }
+        done.complete(null);
+    }
+
+    private static void runCallback(Callback callback, RecordMetadata md, Exception e) {
+        if (callback == null) {
+            return;
+        }
+        try {
+            callback.onCompletion(md, e);
+        } catch (RuntimeException userError) {
+            // A throwing callback must not stop the other records' callbacks nor the sender thread.
+            org.slf4j.LoggerFactory.getLogger(ProducerBatch.class).error("producer callback threw", userError);
+        }
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    long sequenceNumber() {
+        return sequenceNumber;
+    }
+
+    public int recordCount() {
+        return thunks.size();
+    }
+
+    long createdMs() {
+        return createdMs;
+    }
+
+    long deliveryDeadlineMs() {
+        return deliveryDeadlineMs;
+    }
+
+    long reservedBytes() {
+        return reservedBytes;
+    }
+
+    int estimatedSizeBytes() {
+        return built != null ? built.limit() : builder.estimatedSizeInBytes();
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    void onSend(long nowMs) {
+        attempts++;
+        lastAttemptMs = nowMs;
+    }
+
+    long lastAttemptMs() {
+        return lastAttemptMs;
+    }
+
+    void backOffUntil(long retryAtMs) {
+        this.retryAtMs = retryAtMs;
+    }
+
+    long retryAtMs() {
+        return retryAtMs;
+    }
+
+    boolean isDone() {
+        return done.isDone();
+    }
+
+    CompletableFuture<Void> doneFuture() {
+        return done;
+    }
+
+    @Override
+    public String toString() {
+        return "ProducerBatch(" + topicPartition + ", records=" + thunks.size() + ", attempts=" + attempts + ")";
+    }
+}

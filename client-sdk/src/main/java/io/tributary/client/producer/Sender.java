@@ -1,0 +1,319 @@
+package io.tributary.client.producer;
+
+import com.google.protobuf.ByteString;
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TopicPartition;
+import io.tributary.api.TributaryException;
+import io.tributary.api.v1.PartitionProduceData;
+import io.tributary.api.v1.PartitionProduceResult;
+import io.tributary.api.v1.ProduceRequest;
+import io.tributary.api.v1.ProduceResponse;
+import io.tributary.client.Cluster;
+import io.tributary.client.Node;
+import io.tributary.client.TributaryTimeoutException;
+import io.tributary.client.internal.Errors;
+import io.tributary.client.internal.MetadataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The producer's one background thread: takes ready batches from the {@link RecordAccumulator}, groups them
+ * into one request per leader (at most {@code max.in.flight.requests.per.connection} outstanding per broker),
+ * sends them, and settles each batch when its answer comes back: complete, retry after
+ * {@code retry.backoff.ms} with a metadata refresh, or fail once retries or {@code delivery.timeout.ms} run out.
+ *
+ * <p>Thread confinement: all state here except {@link #events} belongs to the sender thread. Transport callbacks
+ * only enqueue events; {@link #runOnce(long)} handles them, so it can be driven step by step in tests.
+ */
+public final class Sender implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(Sender.class);
+    private static final Object WAKEUP = new Object();
+    /** Longest the loop sleeps with nothing to do: bounds the delay in noticing metadata age and timeouts. */
+    private static final long MAX_POLL_MS = 1_000;
+
+    private final RecordAccumulator accumulator;
+    private final MetadataSource metadata;
+    private final ProducerTransport transport;
+    private final int acks;
+    private final int retries;
+    private final int maxInFlightPerNode;
+    private final int maxRequestSizeBytes;
+    private final int requestTimeoutMs;
+    private final String clientId;
+    private final LinkedBlockingDeque<Object> events = new LinkedBlockingDeque<>();
+    private final Map<Long, InFlight> inFlight = new HashMap<>();
+    private final Map<Integer, Integer> inFlightByNode = new HashMap<>();
+    private long nextCorrelationId;
+    private volatile boolean running = true;
+    private volatile boolean forceClose;
+    /** At most one WAKEUP sits in the queue however many sends ask for one. */
+    private final java.util.concurrent.atomic.AtomicBoolean wakeupPending = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private record InFlight(long correlationId, Node node, List<ProducerBatch> batches, long sentMs) {
+    }
+
+    private record Outcome(long correlationId, ProduceResponse response, Throwable error) {
+    }
+
+    public Sender(RecordAccumulator accumulator, MetadataSource metadata, ProducerTransport transport, int acks, int retries,
+                  int maxInFlightPerNode, int maxRequestSizeBytes, int requestTimeoutMs, String clientId) {
+        this.accumulator = accumulator;
+        this.metadata = metadata;
+        this.transport = transport;
+        this.acks = acks;
+        this.retries = retries;
+        this.maxInFlightPerNode = maxInFlightPerNode;
+        this.maxRequestSizeBytes = maxRequestSizeBytes;
+        this.requestTimeoutMs = requestTimeoutMs;
+        this.clientId = clientId;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            runSafely();
+        }
+        // Closing: keep sending until everything queued or in flight is settled, unless forced.
+        while (!forceClose && (accumulator.hasUndrained() || !inFlight.isEmpty() || accumulator.appendsInProgress())) {
+            runSafely();
+        }
+        if (forceClose) {
+            failEverything(new TributaryException(ErrorCode.BROKER_NOT_AVAILABLE,
+                    "producer closed forcefully before the record was acknowledged"));
+        }
+        transport.close();
+    }
+
+    private void runSafely() {
+        try {
+            long pollMs = runOnce(System.currentTimeMillis());
+            awaitEvent(pollMs);
+        } catch (RuntimeException e) {
+            // The sender must survive anything one iteration throws, or every later send would hang.
+            log.error("unexpected error in the producer's sender thread", e);
+            awaitEvent(100);
+        }
+    }
+
+    /**
+     * One iteration: settle answered requests, expire overdue ones, refresh metadata if due, send what is
+     * ready.
+     *
+     * @return how long the caller may wait for an event before the next iteration
+     */
+    public long runOnce(long nowMs) {
+        handleOutcomes(nowMs);
+        expireInFlight(nowMs);
+        for (ProducerBatch b : accumulator.expiredBatches(nowMs)) {
+            finish(b, new TributaryTimeoutException("expiring " + b.recordCount() + " record(s) for " + b.topicPartition()
+                    + ": " + (nowMs - b.createdMs()) + " ms has passed since batch creation (delivery.timeout.ms)"));
+        }
+        metadata.maybeRefresh(nowMs);
+        Cluster cluster = metadata.cluster();
+        RecordAccumulator.ReadyCheckResult ready = accumulator.ready(cluster, nowMs);
+        if (ready.unknownLeadersExist()) {
+            metadata.requestUpdate();
+        }
+        Set<Node> sendable = new java.util.HashSet<>();
+        for (Node n : ready.readyNodes()) {
+            if (inFlightByNode.getOrDefault(n.id(), 0) < maxInFlightPerNode) {
+                sendable.add(n);
+            }
+        }
+        Map<Integer, List<ProducerBatch>> drained = accumulator.drain(cluster, sendable, maxRequestSizeBytes, nowMs);
+        for (Map.Entry<Integer, List<ProducerBatch>> e : drained.entrySet()) {
+            sendRequest(cluster.node(e.getKey()), e.getValue(), nowMs);
+        }
+        long pollMs = Math.min(MAX_POLL_MS, ready.nextReadyCheckDelayMs());
+        if (ready.unknownLeadersExist()) {
+            pollMs = Math.min(pollMs, 50);
+        }
+        return Math.max(0, pollMs);
+    }
+
+    private void sendRequest(Node node, List<ProducerBatch> batches, long nowMs) {
+        long correlationId = nextCorrelationId++;
+        ProduceRequest.Builder request = ProduceRequest.newBuilder().setCorrelationId(correlationId).setAcks(acks)
+                .setTimeoutMs(requestTimeoutMs).setClientId(clientId);
+        for (ProducerBatch b : batches) {
+            b.onSend(nowMs);
+            request.addPartitions(PartitionProduceData.newBuilder()
+                    .setTopic(b.topicPartition().topic())
+                    .setPartition(b.topicPartition().partition())
+                    .setRecords(ByteString.copyFrom(b.close()))
+                    // -1: do not fence on the epoch; a stale leader answers NOT_LEADER_OR_FOLLOWER anyway.
+                    .setCurrentLeaderEpoch(-1));
+        }
+        if (acks == 0) {
+            transport.send(node, request.build(), null);
+            for (ProducerBatch b : batches) {
+                finish(b, -1L, -1L);
+            }
+            return;
+        }
+        inFlight.put(correlationId, new InFlight(correlationId, node, batches, nowMs));
+        inFlightByNode.merge(node.id(), 1, Integer::sum);
+        transport.send(node, request.build(), new ProducerTransport.Listener() {
+            @Override
+            public void onResponse(ProduceResponse response) {
+                events.add(new Outcome(correlationId, response, null));
+            }
+
+            @Override
+            public void onFailure(Throwable error) {
+                events.add(new Outcome(correlationId, null, error));
+            }
+        });
+    }
+
+    private void handleOutcomes(long nowMs) {
+        Object event;
+        while ((event = events.poll()) != null) {
+            if (event == WAKEUP) {
+                wakeupPending.set(false);
+            } else if (event instanceof Outcome outcome) {
+                InFlight request = removeInFlight(outcome.correlationId());
+                if (request == null) {
+                    continue; // already expired and settled
+                }
+                if (outcome.error() != null) {
+                    TributaryException e = Errors.fromThrowable(outcome.error());
+                    log.debug("produce request {} to {} failed: {}", request.correlationId(), request.node(), e.getMessage());
+                    metadata.requestUpdate();
+                    request.batches().forEach(b -> failOrRetry(b, e, nowMs));
+                } else {
+                    handleResponse(request, outcome.response(), nowMs);
+                }
+            }
+        }
+    }
+
+    private void handleResponse(InFlight request, ProduceResponse response, long nowMs) {
+        Map<TopicPartition, PartitionProduceResult> results = new HashMap<>();
+        for (PartitionProduceResult r : response.getPartitionsList()) {
+            results.put(new TopicPartition(r.getTopic(), r.getPartition()), r);
+        }
+        for (ProducerBatch b : request.batches()) {
+            PartitionProduceResult r = results.get(b.topicPartition());
+            if (r == null) {
+                failOrRetry(b, new TributaryException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                        "the broker's response had no result for " + b.topicPartition()), nowMs);
+            } else if (Errors.isError(r.getError())) {
+                TributaryException e = Errors.toException(r.getError(), "produce to " + b.topicPartition());
+                if (Errors.needsMetadataRefresh(e.error())) {
+                    metadata.requestUpdate();
+                }
+                failOrRetry(b, e, nowMs);
+            } else {
+                finish(b, r.getBaseOffset(), r.getLogAppendTimeMs());
+            }
+        }
+    }
+
+    private InFlight removeInFlight(long correlationId) {
+        InFlight request = inFlight.remove(correlationId);
+        if (request != null) {
+            inFlightByNode.merge(request.node().id(), -1, Integer::sum);
+        }
+        return request;
+    }
+
+    private void expireInFlight(long nowMs) {
+        Iterator<InFlight> it = new ArrayList<>(inFlight.values()).iterator();
+        while (it.hasNext()) {
+            InFlight request = it.next();
+            if (nowMs - request.sentMs() >= requestTimeoutMs) {
+                removeInFlight(request.correlationId());
+                transport.reset(request.node());
+                metadata.requestUpdate();
+                TributaryException e = new TributaryException(ErrorCode.REQUEST_TIMED_OUT, "produce request to broker "
+                        + request.node() + " got no answer within request.timeout.ms " + requestTimeoutMs + " ms");
+                request.batches().forEach(b -> failOrRetry(b, e, nowMs));
+            }
+        }
+    }
+
+    private void failOrRetry(ProducerBatch batch, TributaryException error, long nowMs) {
+        boolean canRetry = error.retriable() && !forceClose && batch.attempts() <= retries
+                && nowMs + 1 < batch.deliveryDeadlineMs();
+        if (canRetry) {
+            log.debug("retrying {} after {}", batch, error.getMessage());
+            accumulator.reenqueue(batch, nowMs);
+        } else {
+            finish(batch, error);
+        }
+    }
+
+    private void finish(ProducerBatch batch, long baseOffset, long logAppendTimeMs) {
+        try {
+            batch.complete(baseOffset, logAppendTimeMs);
+        } finally {
+            accumulator.deallocate(batch);
+        }
+    }
+
+    private void finish(ProducerBatch batch, RuntimeException error) {
+        try {
+            batch.fail(error);
+        } finally {
+            accumulator.deallocate(batch);
+        }
+    }
+
+    private void failEverything(RuntimeException error) {
+        for (InFlight request : new ArrayList<>(inFlight.values())) {
+            removeInFlight(request.correlationId());
+            request.batches().forEach(b -> finish(b, error));
+        }
+        for (ProducerBatch b : accumulator.drainAll()) {
+            finish(b, error);
+        }
+    }
+
+    private void awaitEvent(long timeoutMs) {
+        try {
+            Object e = events.pollFirst(timeoutMs, TimeUnit.MILLISECONDS);
+            if (e == WAKEUP) {
+                wakeupPending.set(false);
+            } else if (e != null) {
+                events.offerFirst(e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    /** Makes the sender look at the accumulator now instead of at the end of its current wait. */
+    public void wakeup() {
+        if (wakeupPending.compareAndSet(false, true)) {
+            events.offer(WAKEUP);
+        }
+    }
+
+    /** Stops accepting work: the loop settles everything queued and in flight, then exits. */
+    public void initiateClose() {
+        running = false;
+        wakeup();
+    }
+
+    /** Stops now: everything not yet acknowledged fails. */
+    public void forceClose() {
+        forceClose = true;
+        running = false;
+        wakeup();
+    }
+
+    public int inFlightRequestCount() {
+        return inFlight.size();
+    }
+}

@@ -1,0 +1,227 @@
+package io.tributary.client.producer;
+
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TopicPartition;
+import io.tributary.api.TributaryException;
+import io.tributary.client.Cluster;
+import io.tributary.client.PartitionInfo;
+import io.tributary.client.config.ProducerConfig;
+import io.tributary.client.internal.ChannelPool;
+import io.tributary.client.internal.Instances;
+import io.tributary.client.internal.MetadataManager;
+import io.tributary.client.serialization.Serializer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Publishes records to a Tributary cluster.
+ *
+ * <p>{@link #send} serializes the record, picks its partition, and appends it to a per-partition batch in a
+ * bounded {@link RecordAccumulator}; one background {@link Sender} thread ships batches to partition leaders
+ * and settles the returned futures and callbacks. send() blocks only for metadata of a new topic or for
+ * {@code buffer.memory}, each at most {@code max.block.ms}.
+ *
+ * <p>Thread-safe: share one producer among threads; that batches better than one producer per thread.
+ *
+ * <pre>{@code
+ * try (var producer = new TributaryProducer<>(ProducerConfig.builder().bootstrapServers("127.0.0.1:9092").build(),
+ *         new StringSerializer(), new StringSerializer())) {
+ *     producer.send(new ProducerRecord<>("orders", "key", "value"), (md, e) -> ...);
+ * }
+ * }</pre>
+ */
+public final class TributaryProducer<K, V> implements AutoCloseable {
+    private static final AtomicInteger CLIENT_SEQUENCE = new AtomicInteger(1);
+
+    private final ProducerConfig config;
+    private final Serializer<K> keySerializer;
+    private final Serializer<V> valueSerializer;
+    private final Partitioner partitioner;
+    private final ChannelPool channels;
+    private final MetadataManager metadata;
+    private final RecordAccumulator accumulator;
+    private final Sender sender;
+    private final Thread senderThread;
+    private final long maxBlockMs;
+    private final int maxRequestSizeBytes;
+    private volatile boolean closed;
+
+    public TributaryProducer(Properties props) {
+        this(new ProducerConfig(props), null, null);
+    }
+
+    public TributaryProducer(Map<String, ?> props) {
+        this(new ProducerConfig(props), null, null);
+    }
+
+    public TributaryProducer(Properties props, Serializer<K> keySerializer, Serializer<V> valueSerializer) {
+        this(new ProducerConfig(props), keySerializer, valueSerializer);
+    }
+
+    public TributaryProducer(ProducerConfig config, Serializer<K> keySerializer, Serializer<V> valueSerializer) {
+        this(config, keySerializer, valueSerializer, null);
+    }
+
+    /** With an explicit transport (tests); null means gRPC. */
+    TributaryProducer(ProducerConfig config, Serializer<K> keySerializer, Serializer<V> valueSerializer, ProducerTransport transport) {
+        this.config = config;
+        this.keySerializer = keySerializer != null ? keySerializer
+                : Instances.create(config.getString(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG), Serializer.class, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+        this.valueSerializer = valueSerializer != null ? valueSerializer
+                : Instances.create(config.getString(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG), Serializer.class, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+        String partitionerClass = config.getString(ProducerConfig.PARTITIONER_CLASS_CONFIG);
+        this.partitioner = partitionerClass == null
+                ? new DefaultPartitioner(config.getBoolean(ProducerConfig.PARTITIONER_IGNORE_KEYS_CONFIG))
+                : Instances.create(partitionerClass, Partitioner.class, ProducerConfig.PARTITIONER_CLASS_CONFIG);
+        this.maxBlockMs = config.maxBlockMs();
+        this.maxRequestSizeBytes = config.maxRequestSizeBytes();
+        String clientId = config.clientId().isEmpty() ? "producer-" + CLIENT_SEQUENCE.getAndIncrement() : config.clientId();
+        // Responses are small; a generous inbound bound still caps what a misbehaving broker can make us buffer.
+        this.channels = new ChannelPool(16 * 1024 * 1024, clientId);
+        this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
+                config.metadataMaxAgeMs(), true);
+        this.accumulator = new RecordAccumulator(config.batchSizeBytes(), config.bufferMemoryBytes(), config.lingerMs(),
+                config.retryBackoffMs(), config.deliveryTimeoutMs(), config.compression());
+        this.sender = new Sender(accumulator, metadata, transport != null ? transport : new GrpcProducerTransport(channels),
+                config.acks(), config.retries(), config.maxInFlightRequestsPerConnection(), maxRequestSizeBytes,
+                config.requestTimeoutMs(), clientId);
+        this.senderThread = new Thread(sender, "tributary-producer-network-thread | " + clientId);
+        senderThread.setDaemon(true);
+        senderThread.start();
+    }
+
+    public Future<RecordMetadata> send(ProducerRecord<K, V> record) {
+        return send(record, null);
+    }
+
+    /**
+     * Sends asynchronously. Failures to wait for metadata or memory in time (and records over
+     * {@code max.request.size}) are reported through the returned future and the callback, as are all delivery
+     * failures; serialization errors and use after close are thrown.
+     *
+     * @return a future completed when the record is acknowledged (or with acks=0, sent)
+     */
+    public Future<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
+        if (closed) {
+            throw new IllegalStateException("cannot send after the producer is closed");
+        }
+        try {
+            return doSend(record, callback);
+        } catch (TributaryException e) {
+            if (callback != null) {
+                callback.onCompletion(null, e);
+            }
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private Future<RecordMetadata> doSend(ProducerRecord<K, V> record, Callback callback) {
+        long startMs = System.currentTimeMillis();
+        Cluster cluster = metadata.awaitTopic(record.topic(), maxBlockMs);
+        long remainingMs = Math.max(0, maxBlockMs - (System.currentTimeMillis() - startMs));
+        byte[] keyBytes = keySerializer.serialize(record.topic(), record.key());
+        byte[] valueBytes = valueSerializer.serialize(record.topic(), record.value());
+        int size = RecordAccumulator.estimateRecordSizeBytes(keyBytes, valueBytes, record.headers());
+        if (size > maxRequestSizeBytes) {
+            throw new TributaryException(ErrorCode.MESSAGE_TOO_LARGE, "the record is " + size
+                    + " bytes when serialized, larger than max.request.size " + maxRequestSizeBytes + " bytes");
+        }
+        if (size > config.bufferMemoryBytes()) {
+            throw new TributaryException(ErrorCode.MESSAGE_TOO_LARGE, "the record is " + size
+                    + " bytes when serialized, larger than buffer.memory " + config.bufferMemoryBytes() + " bytes");
+        }
+        long timestampMs = record.timestampMs() != null ? record.timestampMs() : System.currentTimeMillis();
+        int partition = partition(record, keyBytes, valueBytes, cluster);
+        TopicPartition tp = new TopicPartition(record.topic(), partition);
+        boolean abortOnNewBatch = record.partition() == null;
+        RecordAccumulator.AppendResult result = accumulator.append(tp, timestampMs, keyBytes, valueBytes, record.headers(),
+                callback, remainingMs, abortOnNewBatch, System.currentTimeMillis());
+        if (result.abortedForNewBatch()) {
+            partitioner.onNewBatch(record.topic(), cluster, partition);
+            partition = partition(record, keyBytes, valueBytes, cluster);
+            tp = new TopicPartition(record.topic(), partition);
+            remainingMs = Math.max(0, maxBlockMs - (System.currentTimeMillis() - startMs));
+            result = accumulator.append(tp, timestampMs, keyBytes, valueBytes, record.headers(), callback, remainingMs, false,
+                    System.currentTimeMillis());
+        }
+        if (result.batchIsFull() || result.newBatchCreated()) {
+            sender.wakeup();
+        }
+        return result.future().copy();
+    }
+
+    private int partition(ProducerRecord<K, V> record, byte[] keyBytes, byte[] valueBytes, Cluster cluster) {
+        int count = cluster.partitionsForTopic(record.topic()).size();
+        if (record.partition() != null) {
+            if (record.partition() >= count) {
+                throw new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + record.partition()
+                        + " of topic " + record.topic() + " does not exist (it has " + count + ")");
+            }
+            return record.partition();
+        }
+        int p = partitioner.partition(record.topic(), record.key(), keyBytes, record.value(), valueBytes, cluster);
+        if (p < 0 || p >= count) {
+            throw new IllegalArgumentException("partitioner returned partition " + p + " for topic " + record.topic()
+                    + " with " + count + " partitions");
+        }
+        return p;
+    }
+
+    /** Sends everything buffered now, and waits until every record sent before this call has its outcome. */
+    public void flush() {
+        accumulator.beginFlush();
+        sender.wakeup();
+        accumulator.awaitFlushCompletion();
+    }
+
+    /** The topic's partitions, waiting up to {@code max.block.ms} for metadata. */
+    public List<PartitionInfo> partitionsFor(String topic) {
+        return metadata.awaitTopic(topic, maxBlockMs).partitionsForTopic(topic);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofMillis(Long.MAX_VALUE));
+    }
+
+    /**
+     * Stops accepting sends, waits up to {@code timeout} for everything buffered to be sent and acknowledged,
+     * then fails whatever is left and releases the connections.
+     */
+    public void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long timeoutMs = timeout.toMillis() < 0 ? 0 : timeout.toMillis();
+        accumulator.close();
+        sender.initiateClose();
+        try {
+            senderThread.join(timeoutMs == Long.MAX_VALUE ? 0 : Math.max(1, timeoutMs));
+            if (senderThread.isAlive()) {
+                sender.forceClose();
+                senderThread.join(TimeUnit.SECONDS.toMillis(5));
+            }
+        } catch (InterruptedException e) {
+            sender.forceClose();
+            Thread.currentThread().interrupt();
+        } finally {
+            partitioner.close();
+            keySerializer.close();
+            valueSerializer.close();
+            channels.close(1_000);
+        }
+    }
+
+    /** The live metadata snapshot (for tools and tests). */
+    public Cluster cluster() {
+        return metadata.cluster();
+    }
+}
