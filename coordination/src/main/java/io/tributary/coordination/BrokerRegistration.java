@@ -39,6 +39,8 @@ public final class BrokerRegistration implements Closeable {
     private final AtomicLong brokerEpoch = new AtomicLong(-1);
     private final ScheduledExecutorService executor;
     private final ConnectionStateListener connectionListener = this::onConnectionStateChanged;
+    /** Touched only on the registration thread. */
+    private int heldAttempts;
 
     public BrokerRegistration(CuratorFramework client, ZkLayout layout, int brokerId, BrokerInfo info) {
         this.client = Objects.requireNonNull(client, "client");
@@ -150,10 +152,15 @@ public final class BrokerRegistration implements Closeable {
             }
             brokerEpoch.set(-1);
             if (register() == RegisterOutcome.REGISTERED) {
+                heldAttempts = 0;
                 return;
             }
-            log.warn("broker {}: {} still belongs to another session (our expired one, or a duplicate broker); "
-                    + "retrying", brokerId, layout.brokerPath(brokerId));
+            // Normal for up to a session timeout after our own expiry (the server has not removed the old
+            // znode yet); past that, it is probably a second broker with our id. Say so, but not 4 times a second.
+            if (heldAttempts++ % 40 == 0) {
+                log.warn("broker {}: {} still belongs to another session (our expired one, or a duplicate broker); "
+                        + "retrying every {} ms", brokerId, layout.brokerPath(brokerId), RETRY_DELAY_MS);
+            }
         } catch (Exception e) {
             log.warn("broker {}: re-registration failed ({}); retrying", brokerId, e.toString());
         }

@@ -115,6 +115,8 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
 
     @Override
     public void onResigned() {
+        // Visible at once, even while the event thread is stuck in a ZooKeeper call that will fail anyway.
+        publishedFence = null;
         enqueue(this::deactivate);
     }
 

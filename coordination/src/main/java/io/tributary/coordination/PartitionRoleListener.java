@@ -32,8 +32,10 @@ public interface PartitionRoleListener {
 
     /**
      * The ZooKeeper session changed state. On anything but {@link SessionState#CONNECTED} the broker must stop
-     * leader actions (accepting produce requests, changing the ISR) and report NOT_SERVING; after
-     * reconnection every partition is announced again with its current role.
+     * leader actions (accepting produce requests, changing the ISR) and report NOT_SERVING. After
+     * {@link SessionState#LOST} every partition is announced again with its current role once reconnected;
+     * after {@link SessionState#SUSPENDED} only what changed meanwhile is announced, and the broker resumes
+     * the roles it held.
      */
     default void onSessionStateChanged(SessionState state) {
     }

@@ -31,8 +31,9 @@ public final class PartitionRoleTracker implements MetadataListener {
     @Override
     public void onSessionStateChanged(SessionState state) {
         sessionState = state;
-        if (state != SessionState.CONNECTED) {
-            // After a gap we cannot tell what we missed: re-announce everything from the next snapshot.
+        if (state == SessionState.LOST) {
+            // The broker dropped all leadership with its session: re-announce everything from the next snapshot.
+            // (After a mere SUSPENDED the session survived; the next snapshot is diffed as usual.)
             announced.clear();
         }
         listener.onSessionStateChanged(state);

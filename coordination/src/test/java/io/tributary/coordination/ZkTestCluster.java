@@ -17,7 +17,11 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingCluster;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 /**
@@ -107,9 +111,33 @@ final class ZkTestCluster implements AutoCloseable {
         }
     }
 
-    /** Expires the broker's session (curator-test KillSession); the broker reconnects with a new session. */
-    void expireSession(int id) throws Exception {
-        KillSession.kill(brokers.get(id).client().getZookeeperClient().getZooKeeper());
+    /**
+     * Expires the broker's session for real: the server closes it (through a second handle on the same session
+     * id, the classic way), then curator-test's KillSession delivers the expiry to the client at once. KillSession
+     * alone only fakes it on the client side, and in ZooKeeper 3.9 the old connection can keep the server-side
+     * session (and its ephemerals) alive.
+     */
+    void expireSession(BrokerCoordination broker) throws Exception {
+        ZooKeeper zk = broker.client().getZookeeperClient().getZooKeeper();
+        CountDownLatch connected = new CountDownLatch(1);
+        ZooKeeper twin = new ZooKeeper(zkConnectString(),
+                SESSION_TIMEOUT_MS, event -> {
+                    if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                        connected.countDown();
+                    }
+                }, zk.getSessionId(), zk.getSessionPasswd());
+        try {
+            if (!connected.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("could not attach to session 0x" + Long.toHexString(zk.getSessionId()));
+            }
+        } finally {
+            twin.close();
+        }
+        KillSession.kill(zk);
+    }
+
+    private String zkConnectString() {
+        return zk.getConnectString();
     }
 
     /**
