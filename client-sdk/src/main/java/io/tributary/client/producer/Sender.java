@@ -149,9 +149,9 @@ public final class Sender implements Runnable {
             request.addPartitions(PartitionProduceData.newBuilder()
                     .setTopic(b.topicPartition().topic())
                     .setPartition(b.topicPartition().partition())
-                    .setRecords(ByteString.copyFrom(b.close()))
-                    // -1: do not fence on the epoch; a stale leader answers NOT_LEADER_OR_FOLLOWER anyway.
-                    .setCurrentLeaderEpoch(-1));
+                    // current_leader_epoch left unset: no fencing on the epoch; a broker that no longer leads
+                    // answers NOT_LEADER_OR_FOLLOWER anyway, and the retry goes to the new leader.
+                    .setRecords(ByteString.copyFrom(b.close())));
         }
         if (acks == 0) {
             transport.send(node, request.build(), null);
