@@ -77,8 +77,17 @@ public final class MetadataCache implements Closeable {
         run(this::rebuildCache);
     }
 
+    /**
+     * Adds a listener. If the cache has already loaded, the listener is first told the current snapshot (as a
+     * change from {@link ClusterMetadata#EMPTY}) on the notification thread, so a late listener misses nothing.
+     */
     public void addListener(MetadataListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+        run(() -> {
+            if (initialized) {
+                listener.onMetadataChanged(ClusterMetadata.EMPTY, snapshot);
+            }
+        });
     }
 
     public void removeListener(MetadataListener listener) {

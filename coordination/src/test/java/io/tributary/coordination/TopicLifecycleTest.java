@@ -79,6 +79,10 @@ class TopicLifecycleTest {
         await("broker 2 told its roles", WAIT, () -> roles.get(2).saw("follower orders-0 of=1 epoch=0")
                 && roles.get(2).saw("leader orders-1 epoch=0"));
         assertTrue(!roles.get(2).events.toString().contains("orders-2"), "broker 2 hosts no replica of orders-2");
+        RecordingRoleListener late = new RecordingRoleListener();
+        cluster.broker(3).addPartitionRoleListener(late);
+        await("a listener added late is told the current roles", WAIT,
+                () -> late.saw("leader orders-2 epoch=0") && late.saw("follower orders-1 of=2 epoch=0"));
 
         TopicMetadata md = awaitValue("cache shows the topic", WAIT, () -> cluster.broker(1).metadata().topic("orders")
                 .filter(t -> t.partitions().values().stream().allMatch(p -> p.state() != null)));
