@@ -1,0 +1,161 @@
+package io.tributary.client.tools;
+
+import io.tributary.api.TopicPartition;
+import io.tributary.client.consumer.ConsumerRecord;
+import io.tributary.client.consumer.ConsumerRecords;
+import io.tributary.client.consumer.TributaryConsumer;
+import io.tributary.client.consumer.WakeupException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code tributary-console-consumer.sh}: print records to standard output, as kafka-console-consumer.sh. */
+@Command(name = "tributary-console-consumer.sh", sortOptions = false,
+        description = "Print the records of a topic to standard output, one per line.",
+        footer = {"", "Partitions are assigned directly (every partition of the topic, or --partition); --group is accepted",
+                "for compatibility but this version does not join consumer groups or commit offsets.",
+                "", "Example:", "  tributary-console-consumer.sh --bootstrap-server 127.0.0.1:9092 --topic orders --from-beginning "
+                + "--property print.key=true"})
+public final class ConsoleConsumer extends ToolCommand {
+    @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "The topic to read.")
+    String topic;
+
+    @Option(names = "--from-beginning", description = "Start at the earliest record instead of the end of the log.")
+    boolean fromBeginning;
+
+    @Option(names = "--group", paramLabel = "GROUP", description = "Consumer group id (carried for logs; no group membership yet).")
+    String group;
+
+    @Option(names = "--max-messages", paramLabel = "N", defaultValue = "-1", description = "Exit after N records (default: run until Ctrl-C or --timeout-ms).")
+    long maxMessages;
+
+    @Option(names = "--partition", paramLabel = "P", description = "Read only this partition.")
+    Integer partition;
+
+    @Option(names = "--offset", paramLabel = "OFFSET", description = "With --partition: earliest, latest, or an offset to start from.")
+    String offset;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "Exit when no record arrives for this long.")
+    Long timeoutMs;
+
+    @Option(names = "--property", paramLabel = "KEY=VALUE",
+            description = "Formatter settings: print.key, print.timestamp, print.partition, print.offset, print.headers (true|false), key.separator, line.separator.")
+    List<String> properties = new ArrayList<>();
+
+    @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", description = "A consumer config (repeatable).")
+    List<String> consumerProperties = new ArrayList<>();
+
+    @Option(names = "--consumer.config", paramLabel = "FILE", description = "Consumer properties file.")
+    Path consumerConfig;
+
+    public static void main(String[] args) {
+        System.exit(execute(new ConsoleConsumer(), args, System.in, System.out, System.err));
+    }
+
+    @Override
+    public Integer call() {
+        if (offset != null && partition == null) {
+            throw new ToolException("--offset needs --partition");
+        }
+        Map<String, String> fmt = parseKeyValues(properties, "--property");
+        boolean printKey = Boolean.parseBoolean(fmt.getOrDefault("print.key", "false"));
+        boolean printTimestamp = Boolean.parseBoolean(fmt.getOrDefault("print.timestamp", "false"));
+        boolean printPartition = Boolean.parseBoolean(fmt.getOrDefault("print.partition", "false"));
+        boolean printOffset = Boolean.parseBoolean(fmt.getOrDefault("print.offset", "false"));
+        boolean printHeaders = Boolean.parseBoolean(fmt.getOrDefault("print.headers", "false"));
+        String keySeparator = fmt.getOrDefault("key.separator", "\t");
+        String lineSeparator = fmt.getOrDefault("line.separator", "\n");
+        Map<String, Object> props = clientProps(ToolDefaults.CONSUMER, consumerConfig, consumerProperties);
+        if (group != null) {
+            props.put("group.id", group);
+        }
+        Topics.requireExists(props, topic);
+        long count = 0;
+        CountDownLatch finished = new CountDownLatch(1);
+        try (TributaryConsumer<byte[], byte[]> consumer = new TributaryConsumer<>(props)) {
+            Thread hook = ConsumerTools.installWakeupHook(consumer, finished);
+            try {
+                List<TopicPartition> tps = ConsumerTools.assignAll(consumer, topic, partition);
+                position(consumer, tps);
+                long lastRecordMs = System.currentTimeMillis();
+                while (maxMessages < 0 || count < maxMessages) {
+                    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                    if (records.isEmpty()) {
+                        if (timeoutMs != null && System.currentTimeMillis() - lastRecordMs >= timeoutMs) {
+                            break;
+                        }
+                        continue;
+                    }
+                    lastRecordMs = System.currentTimeMillis();
+                    StringBuilder sb = new StringBuilder();
+                    for (ConsumerRecord<byte[], byte[]> r : records) {
+                        if (maxMessages >= 0 && count >= maxMessages) {
+                            break;
+                        }
+                        if (printTimestamp) {
+                            sb.append(r.timestampType().configName()).append(':').append(r.timestampMs()).append(keySeparator);
+                        }
+                        if (printPartition) {
+                            sb.append("Partition:").append(r.partition()).append(keySeparator);
+                        }
+                        if (printOffset) {
+                            sb.append("Offset:").append(r.offset()).append(keySeparator);
+                        }
+                        if (printHeaders) {
+                            sb.append(r.headers().isEmpty() ? "NO_HEADERS" : r.headers().stream()
+                                    .map(h -> h.key() + ":" + text(h.value())).reduce((a, b) -> a + "," + b).orElse("")).append(keySeparator);
+                        }
+                        if (printKey) {
+                            sb.append(text(r.key())).append(keySeparator);
+                        }
+                        sb.append(text(r.value())).append(lineSeparator);
+                        count++;
+                    }
+                    out.print(sb);
+                    out.flush();
+                }
+            } catch (WakeupException stopping) {
+                // Ctrl-C: finish normally with the count.
+            } finally {
+                ConsumerTools.removeHook(hook);
+            }
+        } finally {
+            finished.countDown();
+        }
+        err.println("Processed a total of " + count + " messages");
+        return 0;
+    }
+
+    private void position(TributaryConsumer<byte[], byte[]> consumer, List<TopicPartition> tps) {
+        if (offset != null) {
+            switch (offset) {
+                case "earliest" -> consumer.seekToBeginning(tps);
+                case "latest" -> consumer.seekToEnd(tps);
+                default -> {
+                    long o;
+                    try {
+                        o = Long.parseLong(offset);
+                    } catch (NumberFormatException e) {
+                        throw new ToolException("invalid --offset '" + offset + "': expected earliest, latest or a number");
+                    }
+                    tps.forEach(tp -> consumer.seek(tp, o));
+                }
+            }
+        } else if (fromBeginning) {
+            consumer.seekToBeginning(tps);
+        } else {
+            consumer.seekToEnd(tps);
+        }
+    }
+
+    private static String text(byte[] b) {
+        return b == null ? "null" : new String(b, StandardCharsets.UTF_8);
+    }
+}
