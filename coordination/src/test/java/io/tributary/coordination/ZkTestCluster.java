@@ -2,6 +2,7 @@ package io.tributary.coordination;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ final class ZkTestCluster implements AutoCloseable {
     final ZkLayout layout = ZkLayout.defaultLayout();
     private final Map<Integer, BrokerCoordination> brokers = new ConcurrentHashMap<>();
     private final Map<Integer, List<TcpProxy>> proxies = new ConcurrentHashMap<>();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<TcpProxy> closeables = new ArrayList<>();
     private CuratorFramework operator;
 
     ZkTestCluster() throws Exception {
@@ -244,7 +245,7 @@ final class ZkTestCluster implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         proxies.values().forEach(list -> list.forEach(TcpProxy::heal));
         for (BrokerCoordination b : brokers.values()) {
             b.close();
@@ -253,7 +254,7 @@ final class ZkTestCluster implements AutoCloseable {
         if (operator != null) {
             operator.close();
         }
-        for (AutoCloseable c : closeables) {
+        for (TcpProxy c : closeables) {
             c.close();
         }
         zk.close();
