@@ -237,6 +237,37 @@ public final class RecordBatch {
         return buffer.slice(RECORDS_OFFSET, buffer.limit() - RECORDS_OFFSET);
     }
 
+    /**
+     * Lays out a producer batch (base offset 0, leader epoch -1) around an already encoded, possibly compressed
+     * records body, and fills in the CRC. What a broker does for a client that sends the header fields as a
+     * protobuf message instead of bytes, and what {@link RecordBatchBuilder} does once it has the body.
+     */
+    public static ByteBuffer assemble(Compression compression, TimestampType timestampType, int recordCount,
+                                      long firstTimestamp, long maxTimestamp, long producerId, short producerEpoch,
+                                      int baseSequence, ByteBuffer body) {
+        if (recordCount < 1) {
+            throw corrupt("record_count is " + recordCount + "; a batch holds at least one record");
+        }
+        ByteBuffer batch = ByteBuffer.allocate(HEADER_SIZE + body.remaining());
+        batch.putLong(BASE_OFFSET_OFFSET, 0L);
+        batch.putInt(LENGTH_OFFSET, batch.capacity() - LOG_OVERHEAD);
+        batch.putInt(LEADER_EPOCH_OFFSET, NO_PARTITION_LEADER_EPOCH);
+        batch.put(MAGIC_OFFSET, MAGIC);
+        int attributes = compression.id() | (timestampType == TimestampType.LOG_APPEND_TIME ? TIMESTAMP_TYPE_MASK : 0);
+        batch.putShort(ATTRIBUTES_OFFSET, (short) attributes);
+        batch.putInt(LAST_OFFSET_DELTA_OFFSET, recordCount - 1);
+        batch.putLong(FIRST_TIMESTAMP_OFFSET, firstTimestamp);
+        batch.putLong(MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        batch.putLong(PRODUCER_ID_OFFSET, producerId);
+        batch.putShort(PRODUCER_EPOCH_OFFSET, producerEpoch);
+        batch.putInt(BASE_SEQUENCE_OFFSET, baseSequence);
+        batch.putInt(RECORD_COUNT_OFFSET, recordCount);
+        batch.put(RECORDS_OFFSET, body.duplicate(), body.position(), body.remaining());
+        RecordBatch view = new RecordBatch(batch);
+        batch.putInt(CRC_OFFSET, (int) view.computeChecksum());
+        return batch;
+    }
+
     /** CRC32C over everything from the attributes to the end, as stored in the crc field. */
     public long computeChecksum() {
         CRC32C crc = new CRC32C();

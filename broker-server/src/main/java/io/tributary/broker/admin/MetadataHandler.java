@@ -1,0 +1,119 @@
+package io.tributary.broker.admin;
+
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TopicPartition;
+import io.tributary.api.TributaryException;
+import io.tributary.api.v1.ListOffsetsPartition;
+import io.tributary.api.v1.ListOffsetsRequest;
+import io.tributary.api.v1.ListOffsetsResponse;
+import io.tributary.api.v1.ListOffsetsResult;
+import io.tributary.api.v1.MetadataRequest;
+import io.tributary.api.v1.MetadataResponse;
+import io.tributary.api.v1.TopicMetadata;
+import io.tributary.broker.cluster.MetadataViews;
+import io.tributary.broker.grpc.GrpcErrors;
+import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.log.TimestampAndOffset;
+import io.tributary.broker.partition.Partition;
+import io.tributary.broker.partition.PartitionManager;
+import io.tributary.coordination.ClusterMetadata;
+import io.tributary.coordination.TopicNames;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** Answers metadata and offset lookups from the broker's cluster cache and its own logs. Thread-safe. */
+public final class MetadataHandler {
+    public static final long LATEST_TIMESTAMP = -1L;
+    public static final long EARLIEST_TIMESTAMP = -2L;
+
+    private final PartitionManager partitions;
+    private final TopicAutoCreator autoCreator;
+
+    public MetadataHandler(PartitionManager partitions, TopicAutoCreator autoCreator) {
+        this.partitions = partitions;
+        this.autoCreator = autoCreator;
+    }
+
+    public MetadataResponse metadata(MetadataRequest request) {
+        ClusterMetadata md = partitions.metadata();
+        MetadataResponse.Builder response = MetadataResponse.newBuilder()
+                .setClusterId(md.clusterId() == null ? "" : md.clusterId())
+                .setControllerId(md.controllerId())
+                .addAllBrokers(MetadataViews.brokers(md));
+        if (request.getTopicsCount() == 0) {
+            for (io.tributary.coordination.TopicMetadata t : md.topics().values()) {
+                if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))) {
+                    response.addTopics(MetadataViews.topic(md, t));
+                }
+            }
+            return response.build();
+        }
+        for (String name : request.getTopicsList()) {
+            TopicMetadata.Builder missing = TopicMetadata.newBuilder().setName(name);
+            try {
+                TopicNames.validate(name);
+                Optional<io.tributary.coordination.TopicMetadata> t = md.topic(name).filter(x -> !x.pendingDeletion());
+                if (t.isPresent()) {
+                    response.addTopics(MetadataViews.topic(md, t.get()));
+                    continue;
+                }
+                if (request.getAllowAutoTopicCreation() && autoCreator.maybeCreate(name)) {
+                    missing.setError(GrpcErrors.toProto(ErrorCode.LEADER_NOT_AVAILABLE, "topic '" + name
+                            + "' is being created (auto.create.topics.enable); retry shortly"));
+                } else {
+                    missing.setError(GrpcErrors.toProto(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist"));
+                }
+            } catch (TributaryException e) {
+                missing.setError(GrpcErrors.toProto(e));
+            }
+            response.addTopics(missing);
+        }
+        return response.build();
+    }
+
+    public ListOffsetsResponse listOffsets(ListOffsetsRequest request) {
+        ListOffsetsResponse.Builder response = ListOffsetsResponse.newBuilder();
+        for (ListOffsetsPartition p : request.getPartitionsList()) {
+            response.addPartitions(listOffset(p));
+        }
+        return response.build();
+    }
+
+    private ListOffsetsResult listOffset(ListOffsetsPartition p) {
+        ListOffsetsResult.Builder r = ListOffsetsResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
+                .setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1).setLogStartOffset(-1).setLogEndOffset(-1).setHighWatermark(-1);
+        try {
+            if (p.getPartition() < 0) {
+                throw new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + p.getPartition() + " does not exist");
+            }
+            TopicPartition tp = new TopicPartition(p.getTopic(), p.getPartition());
+            OptionalInt epoch = p.hasCurrentLeaderEpoch() ? OptionalInt.of(p.getCurrentLeaderEpoch()) : OptionalInt.empty();
+            Partition partition = partitions.leaderPartition(tp, epoch);
+            PartitionLog log = partition.log();
+            long hw = log.highWatermark();
+            r.setLeaderEpoch(partition.state().leaderEpoch()).setLogStartOffset(log.logStartOffset())
+                    .setLogEndOffset(log.logEndOffset()).setHighWatermark(hw);
+            long ts = p.getTimestamp();
+            if (ts == LATEST_TIMESTAMP) {
+                r.setOffset(hw);
+            } else if (ts == EARLIEST_TIMESTAMP) {
+                r.setOffset(log.logStartOffset());
+            } else if (ts < 0) {
+                throw new TributaryException(ErrorCode.INVALID_REQUEST, "timestamp must be -1 (latest), -2 (earliest) or >= 0, got " + ts);
+            } else {
+                Optional<TimestampAndOffset> found = log.offsetForTimestamp(ts).filter(f -> f.offset() < hw);
+                found.ifPresent(f -> r.setOffset(f.offset()).setTimestamp(f.timestamp()));
+            }
+        } catch (TributaryException e) {
+            r.setError(GrpcErrors.toProto(e));
+        }
+        return r.build();
+    }
+
+    /** Offsets of many partitions of this broker: used by DescribeTopics for the partitions led here. */
+    List<ListOffsetsResult> localOffsets(List<ListOffsetsPartition> partitionsToAsk) {
+        return partitionsToAsk.stream().map(this::listOffset).toList();
+    }
+}

@@ -1,0 +1,382 @@
+package io.tributary.broker.config;
+
+import io.tributary.api.batch.RecordBatch;
+import io.tributary.api.config.ConfigDef;
+import io.tributary.api.config.ConfigException;
+import io.tributary.broker.log.LogConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static io.tributary.api.config.ConfigDef.NO_DEFAULT;
+import static io.tributary.api.config.ConfigDef.Type.BOOLEAN;
+import static io.tributary.api.config.ConfigDef.Type.INT;
+import static io.tributary.api.config.ConfigDef.Type.LIST;
+import static io.tributary.api.config.ConfigDef.Type.LONG;
+import static io.tributary.api.config.ConfigDef.Type.STRING;
+import static io.tributary.api.config.ConfigDef.atLeast;
+import static io.tributary.api.config.ConfigDef.between;
+import static io.tributary.api.config.ConfigDef.oneOf;
+
+/**
+ * The broker's {@code server.properties}: one definition table (Kafka's key names), parsed once into typed
+ * fields. Unknown keys and invalid values fail start-up with a message naming each of them.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class BrokerConfig {
+    public static final String BROKER_ID = "broker.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String BROKER_RACK = "broker.rack";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
+    public static final String LOG_ROLL_MS = "log.roll.ms";
+    public static final String LOG_ROLL_HOURS = "log.roll.hours";
+    public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
+    public static final String LOG_RETENTION_HOURS = "log.retention.hours";
+    public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
+    public static final String LOG_INDEX_SIZE_MAX_BYTES = "log.index.size.max.bytes";
+    public static final String LOG_FLUSH_INTERVAL_MESSAGES = "log.flush.interval.messages";
+    public static final String LOG_FLUSH_INTERVAL_MS = "log.flush.interval.ms";
+    public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
+    public static final String LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
+    public static final String LOG_FLUSH_BEFORE_ACK_ENABLE = "log.flush.before.ack.enable";
+    public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
+    public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
+    public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
+    public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
+    public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String MAX_CONCURRENT_STREAMS_PER_CONNECTION = "max.concurrent.streams.per.connection";
+    public static final String MAX_INFLIGHT_PRODUCE_REQUESTS_PER_STREAM = "max.inflight.produce.requests.per.stream";
+    public static final String FETCH_SESSION_MAX_CREDITS = "fetch.session.max.credits";
+    public static final String FETCH_MAX_WAIT_MS_LIMIT = "fetch.max.wait.ms.limit";
+    public static final String GRPC_KEEPALIVE_TIME_MS = "grpc.keepalive.time.ms";
+    public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(BROKER_ID, INT, NO_DEFAULT, atLeast(0), "This broker's id, unique in the cluster.")
+            .define(LISTENERS, STRING, "PLAINTEXT://127.0.0.1:9092", "Where the gRPC server listens: [PLAINTEXT://]host:port (port 0 picks a free port).")
+            .define(ADVERTISED_LISTENERS, STRING, "", "The address clients are told to use, if not the listener's.")
+            .define(BROKER_RACK, STRING, "", "Rack of this broker, for rack-aware replica placement.")
+            .define(LOG_DIRS, LIST, "/tmp/tributary-logs", "Directories holding partition logs (comma-separated).")
+            .define(NUM_PARTITIONS, INT, 1, atLeast(1), "Partitions of a topic created without a count (including auto-created).")
+            .define(DEFAULT_REPLICATION_FACTOR, INT, 1, between(1, Short.MAX_VALUE), "Replication factor of a topic created without one.")
+            .define(MIN_INSYNC_REPLICAS, INT, 1, atLeast(1), "Default min.insync.replicas of topics.")
+            .define(LOG_SEGMENT_BYTES, INT, 1 << 30, atLeast(RecordBatch.HEADER_SIZE), "Default segment.bytes of topics.")
+            .define(LOG_ROLL_MS, LONG, null, atLeast(1), "Default segment.ms of topics; overrides log.roll.hours.")
+            .define(LOG_ROLL_HOURS, INT, 168, atLeast(1), "Default segment.ms of topics, in hours.")
+            .define(LOG_RETENTION_MS, LONG, null, atLeast(-1), "Default retention.ms of topics; overrides minutes and hours.")
+            .define(LOG_RETENTION_MINUTES, INT, null, atLeast(-1), "Default retention of topics, in minutes; overrides hours.")
+            .define(LOG_RETENTION_HOURS, INT, 168, atLeast(-1), "Default retention of topics, in hours.")
+            .define(LOG_RETENTION_BYTES, LONG, -1L, atLeast(-1), "Default retention.bytes of topics (-1: no size limit).")
+            .define(LOG_RETENTION_CHECK_INTERVAL_MS, LONG, 300_000L, atLeast(1), "How often retention runs.")
+            .define(LOG_INDEX_INTERVAL_BYTES, INT, 4096, atLeast(0), "Default index.interval.bytes of topics.")
+            .define(LOG_INDEX_SIZE_MAX_BYTES, INT, 10 * 1024 * 1024, atLeast(12), "Default segment.index.bytes of topics.")
+            .define(LOG_FLUSH_INTERVAL_MESSAGES, LONG, Long.MAX_VALUE, atLeast(1), "Default flush.messages of topics (default: leave flushing to the OS).")
+            .define(LOG_FLUSH_INTERVAL_MS, LONG, Long.MAX_VALUE, atLeast(0), "Default flush.ms of topics (default: leave flushing to the OS).")
+            .define(LOG_FLUSH_SCHEDULER_INTERVAL_MS, LONG, 1_000L, atLeast(1), "How often the flush.ms policy is checked.")
+            .define(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS, LONG, 60_000L, atLeast(1), "How often recovery points are checkpointed.")
+            .define(LOG_FLUSH_BEFORE_ACK_ENABLE, BOOLEAN, false, "fsync every append before acknowledging it (group commit). "
+                    + "Costs one fsync per group of appends; replication already protects acks=all writes from a broker crash.")
+            .define(LOG_SEGMENT_DELETE_DELAY_MS, LONG, 60_000L, atLeast(0), "How long deleted segment files linger so in-flight reads finish.")
+            .define(LOG_MESSAGE_TIMESTAMP_TYPE, STRING, "CreateTime", oneOf("CreateTime", "LogAppendTime"), "Default message.timestamp.type of topics.")
+            .define(MESSAGE_MAX_BYTES, INT, 1024 * 1024 + 12, atLeast(RecordBatch.HEADER_SIZE), "Largest record batch accepted (default max.message.bytes of topics).")
+            .define(SOCKET_REQUEST_MAX_BYTES, INT, 100 * 1024 * 1024, atLeast(1024), "Largest gRPC message a client may send (all batches of one produce request).")
+            .define(REQUEST_TIMEOUT_MS, INT, 30_000, atLeast(1), "Longest a produce may wait for replication when the request sets no timeout.")
+            .define(REPLICA_LAG_TIME_MAX_MS, LONG, 30_000L, atLeast(1), "A follower not caught up for this long leaves the ISR.")
+            .define(ZOOKEEPER_CONNECT, STRING, NO_DEFAULT, "ZooKeeper ensemble host:port,host:port[/chroot] (default chroot /tributary).")
+            .define(ZOOKEEPER_SESSION_TIMEOUT_MS, INT, 18_000, atLeast(1000), "ZooKeeper session timeout.")
+            .define(ZOOKEEPER_CONNECTION_TIMEOUT_MS, INT, 18_000, atLeast(100), "How long start-up waits to connect to ZooKeeper.")
+            .define(AUTO_CREATE_TOPICS_ENABLE, BOOLEAN, false, "Create a topic when a client asks for metadata or produces to it.")
+            .define(DELETE_TOPIC_ENABLE, BOOLEAN, true, "Allow deleting topics.")
+            .define(UNCLEAN_LEADER_ELECTION_ENABLE, BOOLEAN, false, "Default unclean.leader.election.enable of topics (may lose acknowledged data).")
+            .define(NUM_IO_THREADS, INT, 8, between(1, 256), "Threads running request handlers (appends and reads).")
+            .define(MAX_CONCURRENT_STREAMS_PER_CONNECTION, INT, 128, between(1, 10_000), "HTTP/2 streams one client connection may have open.")
+            .define(MAX_INFLIGHT_PRODUCE_REQUESTS_PER_STREAM, INT, 32, between(1, 1024), "Produce requests of one stream handled at once; further ones wait in gRPC flow control.")
+            .define(FETCH_SESSION_MAX_CREDITS, INT, 64, between(1, 1024), "Most responses a fetch session may have granted and unsent.")
+            .define(FETCH_MAX_WAIT_MS_LIMIT, INT, 30_000, between(0, 300_000), "Upper bound on a fetch session's max_wait_ms.")
+            .define(GRPC_KEEPALIVE_TIME_MS, LONG, 30_000L, atLeast(1000), "HTTP/2 keepalive ping interval on idle connections (long-lived streams).")
+            .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, LONG, 10_000L, atLeast(0), "How long shutdown lets in-flight calls finish.");
+
+    private final Map<String, Object> values;
+    private final Map<String, String> originals;
+
+    private BrokerConfig(Map<String, Object> values, Map<String, String> originals) {
+        this.values = values;
+        this.originals = originals;
+    }
+
+    public static BrokerConfig fromMap(Map<String, ?> props) {
+        Map<String, String> originals = new LinkedHashMap<>();
+        props.forEach((k, v) -> originals.put(k, String.valueOf(v)));
+        BrokerConfig config = new BrokerConfig(DEFINITION.parse(props), Map.copyOf(originals));
+        config.validateCrossKeys();
+        return config;
+    }
+
+    public static BrokerConfig load(Path file) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String name : p.stringPropertyNames()) {
+            map.put(name, p.getProperty(name));
+        }
+        return fromMap(map);
+    }
+
+    private void validateCrossKeys() {
+        List<String> errors = new ArrayList<>();
+        if (socketRequestMaxBytes() < messageMaxBytes() + 1024) {
+            errors.add(SOCKET_REQUEST_MAX_BYTES + " (" + socketRequestMaxBytes() + ") must exceed " + MESSAGE_MAX_BYTES
+                    + " (" + messageMaxBytes() + ") by at least 1024 bytes of request overhead");
+        }
+        try {
+            listenerHostPort(listenerString());
+        } catch (ConfigException e) {
+            errors.add(e.getMessage());
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(String.join("\n", errors));
+        }
+    }
+
+    private Object get(String key) {
+        return values.get(key);
+    }
+
+    public Map<String, String> originals() {
+        return originals;
+    }
+
+    /** Every key with its effective value, for DescribeConfigs of a broker. */
+    public Map<String, Object> values() {
+        return values;
+    }
+
+    public int brokerId() {
+        return (Integer) get(BROKER_ID);
+    }
+
+    private String listenerString() {
+        return (String) get(LISTENERS);
+    }
+
+    public String listenHost() {
+        return listenerHostPort(listenerString())[0];
+    }
+
+    public int listenPort() {
+        return Integer.parseInt(listenerHostPort(listenerString())[1]);
+    }
+
+    /** Host to advertise: advertised.listeners if set, else the listener's host. */
+    public String advertisedHost() {
+        String adv = (String) get(ADVERTISED_LISTENERS);
+        return adv.isBlank() ? listenHost() : listenerHostPort(adv)[0];
+    }
+
+    /** Port to advertise, or -1 to advertise the port the server actually bound. */
+    public int advertisedPort() {
+        String adv = (String) get(ADVERTISED_LISTENERS);
+        return adv.isBlank() ? -1 : Integer.parseInt(listenerHostPort(adv)[1]);
+    }
+
+    static String[] listenerHostPort(String listener) {
+        String s = listener.trim();
+        int scheme = s.indexOf("://");
+        if (scheme >= 0) {
+            String protocol = s.substring(0, scheme);
+            if (!protocol.equalsIgnoreCase("PLAINTEXT")) {
+                throw new ConfigException("listener '" + listener + "': only PLAINTEXT is supported in this version");
+            }
+            s = s.substring(scheme + 3);
+        }
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            throw new ConfigException("listener '" + listener + "' must look like [PLAINTEXT://]host:port");
+        }
+        String host = s.substring(0, colon);
+        String port = s.substring(colon + 1);
+        try {
+            int p = Integer.parseInt(port);
+            if (p < 0 || p > 65535) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            throw new ConfigException("listener '" + listener + "' has an invalid port '" + port + "'");
+        }
+        return new String[] {host, port};
+    }
+
+    public String rack() {
+        return (String) get(BROKER_RACK);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<Path> logDirs() {
+        return ((List<String>) get(LOG_DIRS)).stream().map(Path::of).toList();
+    }
+
+    public int numPartitions() {
+        return (Integer) get(NUM_PARTITIONS);
+    }
+
+    public int defaultReplicationFactor() {
+        return (Integer) get(DEFAULT_REPLICATION_FACTOR);
+    }
+
+    public int messageMaxBytes() {
+        return (Integer) get(MESSAGE_MAX_BYTES);
+    }
+
+    public int socketRequestMaxBytes() {
+        return (Integer) get(SOCKET_REQUEST_MAX_BYTES);
+    }
+
+    public int requestTimeoutMs() {
+        return (Integer) get(REQUEST_TIMEOUT_MS);
+    }
+
+    public long replicaLagTimeMaxMs() {
+        return (Long) get(REPLICA_LAG_TIME_MAX_MS);
+    }
+
+    public String zookeeperConnect() {
+        return (String) get(ZOOKEEPER_CONNECT);
+    }
+
+    public int zookeeperSessionTimeoutMs() {
+        return (Integer) get(ZOOKEEPER_SESSION_TIMEOUT_MS);
+    }
+
+    public int zookeeperConnectionTimeoutMs() {
+        return (Integer) get(ZOOKEEPER_CONNECTION_TIMEOUT_MS);
+    }
+
+    public boolean autoCreateTopicsEnable() {
+        return (Boolean) get(AUTO_CREATE_TOPICS_ENABLE);
+    }
+
+    public boolean deleteTopicEnable() {
+        return (Boolean) get(DELETE_TOPIC_ENABLE);
+    }
+
+    public boolean uncleanLeaderElectionEnable() {
+        return (Boolean) get(UNCLEAN_LEADER_ELECTION_ENABLE);
+    }
+
+    public int numIoThreads() {
+        return (Integer) get(NUM_IO_THREADS);
+    }
+
+    public int maxConcurrentStreamsPerConnection() {
+        return (Integer) get(MAX_CONCURRENT_STREAMS_PER_CONNECTION);
+    }
+
+    public int maxInflightProduceRequestsPerStream() {
+        return (Integer) get(MAX_INFLIGHT_PRODUCE_REQUESTS_PER_STREAM);
+    }
+
+    public int fetchSessionMaxCredits() {
+        return (Integer) get(FETCH_SESSION_MAX_CREDITS);
+    }
+
+    public int fetchMaxWaitMsLimit() {
+        return (Integer) get(FETCH_MAX_WAIT_MS_LIMIT);
+    }
+
+    public long grpcKeepaliveTimeMs() {
+        return (Long) get(GRPC_KEEPALIVE_TIME_MS);
+    }
+
+    public long controlledShutdownTimeoutMs() {
+        return (Long) get(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+    }
+
+    public long retentionCheckIntervalMs() {
+        return (Long) get(LOG_RETENTION_CHECK_INTERVAL_MS);
+    }
+
+    public long flushSchedulerIntervalMs() {
+        return (Long) get(LOG_FLUSH_SCHEDULER_INTERVAL_MS);
+    }
+
+    public long flushOffsetCheckpointIntervalMs() {
+        return (Long) get(LOG_FLUSH_OFFSET_CHECKPOINT_INTERVAL_MS);
+    }
+
+    public boolean flushBeforeAck() {
+        return (Boolean) get(LOG_FLUSH_BEFORE_ACK_ENABLE);
+    }
+
+    /**
+     * The broker's log.* settings under their topic-level names: what a topic without overrides gets, and the base
+     * onto which a topic's overrides are laid.
+     */
+    public Map<String, Object> topicDefaults() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put(LogConfig.SEGMENT_BYTES, get(LOG_SEGMENT_BYTES));
+        Long rollMs = (Long) get(LOG_ROLL_MS);
+        d.put(LogConfig.SEGMENT_MS, rollMs != null ? rollMs : ((Integer) get(LOG_ROLL_HOURS)) * 3_600_000L);
+        d.put(LogConfig.RETENTION_MS, retentionMs());
+        d.put(LogConfig.RETENTION_BYTES, get(LOG_RETENTION_BYTES));
+        d.put(LogConfig.INDEX_INTERVAL_BYTES, get(LOG_INDEX_INTERVAL_BYTES));
+        d.put(LogConfig.SEGMENT_INDEX_BYTES, get(LOG_INDEX_SIZE_MAX_BYTES));
+        d.put(LogConfig.FLUSH_MESSAGES, get(LOG_FLUSH_INTERVAL_MESSAGES));
+        d.put(LogConfig.FLUSH_MS, get(LOG_FLUSH_INTERVAL_MS));
+        d.put(LogConfig.MAX_MESSAGE_BYTES, get(MESSAGE_MAX_BYTES));
+        d.put(LogConfig.MESSAGE_TIMESTAMP_TYPE, get(LOG_MESSAGE_TIMESTAMP_TYPE));
+        d.put(LogConfig.MIN_IN_SYNC_REPLICAS, get(MIN_INSYNC_REPLICAS));
+        d.put(LogConfig.UNCLEAN_LEADER_ELECTION_ENABLE, get(UNCLEAN_LEADER_ELECTION_ENABLE));
+        d.put(LogConfig.FILE_DELETE_DELAY_MS, get(LOG_SEGMENT_DELETE_DELAY_MS));
+        return d;
+    }
+
+    private long retentionMs() {
+        Long ms = (Long) get(LOG_RETENTION_MS);
+        if (ms != null) {
+            return ms;
+        }
+        Integer minutes = (Integer) get(LOG_RETENTION_MINUTES);
+        if (minutes != null) {
+            return minutes < 0 ? -1L : minutes * 60_000L;
+        }
+        int hours = (Integer) get(LOG_RETENTION_HOURS);
+        return hours < 0 ? -1L : hours * 3_600_000L;
+    }
+
+    /** A topic's log settings: the broker defaults with the topic's overrides on top. */
+    public LogConfig logConfigFor(Map<String, String> topicOverrides) {
+        Map<String, Object> merged = new LinkedHashMap<>(topicDefaults());
+        merged.putAll(topicOverrides);
+        return LogConfig.fromProps(merged);
+    }
+
+    public LogConfig defaultLogConfig() {
+        return LogConfig.fromProps(topicDefaults());
+    }
+}

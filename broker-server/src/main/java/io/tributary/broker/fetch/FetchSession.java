@@ -1,0 +1,357 @@
+package io.tributary.broker.fetch;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.ErrorCode;
+import io.tributary.api.OffsetOutOfRangeException;
+import io.tributary.api.TopicPartition;
+import io.tributary.api.TributaryException;
+import io.tributary.api.batch.RecordBatch;
+import io.tributary.api.v1.FetchCredit;
+import io.tributary.api.v1.FetchPositions;
+import io.tributary.api.v1.FetchRequest;
+import io.tributary.api.v1.FetchResponse;
+import io.tributary.api.v1.PartitionData;
+import io.tributary.api.v1.PartitionPosition;
+import io.tributary.api.v1.PartitionRef;
+import io.tributary.broker.common.SerialExecutor;
+import io.tributary.broker.config.BrokerConfig;
+import io.tributary.broker.grpc.GrpcErrors;
+import io.tributary.broker.log.LogReadInfo;
+import io.tributary.broker.partition.Partition;
+import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.partition.PartitionWatchers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One consumer's fetch stream: the partitions it reads and where, how many responses it has granted, and the
+ * long-poll logic that decides when to send.
+ *
+ * <p>A response goes out when the client has credit and the stream is ready, and either at least {@code min_bytes}
+ * of records (or an error) are there, or {@code max_wait_ms} passed since the last response (then possibly empty,
+ * with fresh offsets). Otherwise the session registers with {@link PartitionWatchers} and sleeps until a high
+ * watermark moves or the wait timer fires: no polling.
+ *
+ * <p>Thread-safety: every state change runs on the session's {@link SerialExecutor}, one task at a time, so the
+ * fields need no locks; gRPC callbacks and watcher notifications only enqueue tasks.
+ */
+final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatchers.Watcher {
+    private static final Logger log = LoggerFactory.getLogger(FetchSession.class);
+    /** Bound on partitions per session, so one stream cannot make every read walk an unbounded map. */
+    static final int MAX_PARTITIONS_PER_SESSION = 100_000;
+
+    private static final class Position {
+        long offset;
+        int partitionMaxBytes;
+        OptionalInt leaderEpoch;
+        /** Stopped after an error until the client sets a position again. */
+        boolean stopped;
+
+        Position(PartitionPosition p) {
+            reset(p);
+        }
+
+        void reset(PartitionPosition p) {
+            offset = p.getFetchOffset();
+            partitionMaxBytes = p.getPartitionMaxBytes();
+            leaderEpoch = p.hasCurrentLeaderEpoch() ? OptionalInt.of(p.getCurrentLeaderEpoch()) : OptionalInt.empty();
+            stopped = false;
+        }
+    }
+
+    private final ServerCallStreamObserver<FetchResponse> out;
+    private final PartitionManager partitions;
+    private final BrokerConfig config;
+    private final SerialExecutor serial;
+    private final ScheduledExecutorService timer;
+    private final Runnable onClose;
+
+    private final LinkedHashMap<TopicPartition, Position> positions = new LinkedHashMap<>();
+    private boolean opened;
+    private boolean closed;
+    private int maxWaitMs;
+    private int minBytes;
+    private int maxBytes;
+    private int credits;
+    private int rotation;
+    private long lastSendNanos;
+    private ScheduledFuture<?> waitTimer;
+
+    FetchSession(ServerCallStreamObserver<FetchResponse> out, PartitionManager partitions, BrokerConfig config,
+                 Executor executor, ScheduledExecutorService timer, Runnable onClose) {
+        this.out = out;
+        this.partitions = partitions;
+        this.config = config;
+        this.serial = new SerialExecutor(executor);
+        this.timer = timer;
+        this.onClose = onClose;
+        out.setOnReadyHandler(() -> serial.execute(this::tryFill));
+        out.setOnCancelHandler(() -> serial.execute(this::close));
+    }
+
+    @Override
+    public void onNext(FetchRequest request) {
+        serial.execute(() -> handle(request));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        serial.execute(this::close);
+    }
+
+    @Override
+    public void onCompleted() {
+        serial.execute(() -> {
+            if (!closed) {
+                close();
+                out.onCompleted();
+            }
+        });
+    }
+
+    @Override
+    public void onDataAvailable(TopicPartition tp) {
+        serial.execute(this::tryFill);
+    }
+
+    private void handle(FetchRequest request) {
+        if (closed) {
+            return;
+        }
+        try {
+            switch (request.getKindCase()) {
+                case OPEN -> open(request.getOpen());
+                case POSITIONS -> {
+                    requireOpen();
+                    applyPositions(request.getPositions());
+                }
+                case CREDIT -> {
+                    requireOpen();
+                    grant(request.getCredit());
+                }
+                default -> throw new TributaryException(ErrorCode.INVALID_REQUEST, "fetch request with no open, positions or credit");
+            }
+            tryFill();
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void requireOpen() {
+        if (!opened) {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "the first message of a fetch stream must be 'open'");
+        }
+    }
+
+    private void open(io.tributary.api.v1.FetchSession s) {
+        if (opened) {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "the fetch session is already open; send positions or credit");
+        }
+        if (s.getMaxWaitMs() < 0 || s.getMaxWaitMs() > config.fetchMaxWaitMsLimit()) {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be in [0, " + config.fetchMaxWaitMsLimit()
+                    + "], got " + s.getMaxWaitMs());
+        }
+        if (s.getMinBytes() < 0 || s.getMaxBytes() <= 0) {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "min_bytes must be >= 0 and max_bytes > 0, got "
+                    + s.getMinBytes() + " and " + s.getMaxBytes());
+        }
+        maxWaitMs = s.getMaxWaitMs();
+        minBytes = Math.max(1, s.getMinBytes());
+        maxBytes = Math.min(s.getMaxBytes(), config.socketRequestMaxBytes());
+        opened = true;
+        lastSendNanos = System.nanoTime();
+        applyPositions(FetchPositions.newBuilder().addAllSet(s.getPartitionsList()).build());
+        grant(FetchCredit.newBuilder().setResponses(s.getInitialCredits()).build());
+    }
+
+    private void applyPositions(FetchPositions p) {
+        for (PartitionRef r : p.getRemoveList()) {
+            TopicPartition tp = new TopicPartition(r.getTopic(), r.getPartition());
+            positions.remove(tp);
+            partitions.watchers().unwatch(tp, this);
+        }
+        for (PartitionPosition pp : p.getSetList()) {
+            if (pp.getPartition() < 0 || pp.getTopic().isEmpty()) {
+                throw new TributaryException(ErrorCode.INVALID_REQUEST, "invalid partition '" + pp.getTopic() + "'-" + pp.getPartition());
+            }
+            if (pp.getFetchOffset() < 0) {
+                throw new TributaryException(ErrorCode.INVALID_REQUEST, "fetch_offset of " + pp.getTopic() + "-"
+                        + pp.getPartition() + " is negative (" + pp.getFetchOffset() + "); resolve earliest/latest with ListOffsets first");
+            }
+            if (pp.getPartitionMaxBytes() <= 0) {
+                throw new TributaryException(ErrorCode.INVALID_REQUEST, "partition_max_bytes of " + pp.getTopic() + "-"
+                        + pp.getPartition() + " must be > 0");
+            }
+            TopicPartition tp = new TopicPartition(pp.getTopic(), pp.getPartition());
+            Position existing = positions.get(tp);
+            if (existing != null) {
+                existing.reset(pp);
+            } else {
+                if (positions.size() >= MAX_PARTITIONS_PER_SESSION) {
+                    throw new TributaryException(ErrorCode.THROTTLING_QUOTA_EXCEEDED, "a fetch session may hold at most "
+                            + MAX_PARTITIONS_PER_SESSION + " partitions");
+                }
+                positions.put(tp, new Position(pp));
+            }
+        }
+    }
+
+    private void grant(FetchCredit c) {
+        if (c.getResponses() < 0) {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "credit must be >= 0, got " + c.getResponses());
+        }
+        long total = (long) credits + c.getResponses();
+        if (total > config.fetchSessionMaxCredits()) {
+            throw new TributaryException(ErrorCode.THROTTLING_QUOTA_EXCEEDED, "a fetch session may hold at most "
+                    + config.fetchSessionMaxCredits() + " unused credits (fetch.session.max.credits); it asked for " + total);
+        }
+        credits = (int) total;
+    }
+
+    /** Sends as many responses as credits, readiness and available data allow; otherwise arms the wake-ups. */
+    private void tryFill() {
+        while (!closed && opened && credits > 0 && out.isReady()) {
+            // Watch before reading: data appended between the read and the registration still wakes us.
+            for (Map.Entry<TopicPartition, Position> e : positions.entrySet()) {
+                if (!e.getValue().stopped) {
+                    partitions.watchers().watch(e.getKey(), this);
+                }
+            }
+            Collected c = collect();
+            boolean waitedEnough = System.nanoTime() - lastSendNanos >= TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
+            if (c.bytes >= minBytes || c.hasError || (waitedEnough && !positions.isEmpty())) {
+                send(c, waitedEnough && c.bytes == 0 && !c.hasError);
+                if (c.bytes == 0) {
+                    break;
+                }
+            } else {
+                armWaitTimer();
+                return;
+            }
+        }
+        if (!closed && opened && credits > 0) {
+            armWaitTimer();
+        }
+    }
+
+    private record Collected(List<PartitionData> data, List<Runnable> advances, int bytes, boolean hasError) {
+    }
+
+    private Collected collect() {
+        List<PartitionData> data = new ArrayList<>();
+        List<Runnable> advances = new ArrayList<>();
+        int budget = maxBytes;
+        int bytes = 0;
+        boolean hasError = false;
+        List<Map.Entry<TopicPartition, Position>> order = new ArrayList<>(positions.entrySet());
+        int n = order.size();
+        for (int i = 0; i < n && budget > 0; i++) {
+            Map.Entry<TopicPartition, Position> e = order.get((i + rotation) % n);
+            TopicPartition tp = e.getKey();
+            Position pos = e.getValue();
+            if (pos.stopped) {
+                continue;
+            }
+            PartitionData.Builder pd = PartitionData.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
+                    .setFetchOffset(pos.offset);
+            try {
+                Partition partition = partitions.leaderPartition(tp, pos.leaderEpoch);
+                LogReadInfo read = partition.readForConsumer(pos.offset, Math.min(pos.partitionMaxBytes, budget), bytes == 0, pos.leaderEpoch);
+                ByteBuffer records = read.records();
+                pd.setHighWatermark(read.highWatermark()).setLogStartOffset(read.logStartOffset()).setLogEndOffset(read.logEndOffset());
+                if (records.hasRemaining()) {
+                    int size = records.remaining();
+                    long next = nextOffsetAfter(records);
+                    // Zero-copy: the response references the buffer the log filled.
+                    pd.setRecords(UnsafeByteOperations.unsafeWrap(records));
+                    bytes += size;
+                    budget -= size;
+                    advances.add(() -> pos.offset = next);
+                }
+                data.add(pd.build());
+            } catch (TributaryException ex) {
+                TributaryException withHint = partitions.withHint(ex, tp);
+                pd.setError(GrpcErrors.toProto(withHint));
+                if (ex instanceof OffsetOutOfRangeException oor) {
+                    pd.setLogStartOffset(oor.logStartOffset()).setLogEndOffset(oor.logEndOffset());
+                }
+                data.add(pd.build());
+                advances.add(() -> pos.stopped = true);
+                hasError = true;
+            }
+        }
+        return new Collected(data, advances, bytes, hasError);
+    }
+
+    private static long nextOffsetAfter(ByteBuffer batches) {
+        long next = -1;
+        for (RecordBatch b : RecordBatch.iterate(batches)) {
+            next = b.nextOffset();
+        }
+        return next;
+    }
+
+    private void send(Collected c, boolean idle) {
+        FetchResponse.Builder response = FetchResponse.newBuilder();
+        for (PartitionData pd : c.data) {
+            // An idle response carries every partition's offsets; a data response only what has data or errors.
+            if (idle || pd.hasError() || !pd.getRecords().isEmpty()) {
+                response.addPartitions(pd);
+            }
+        }
+        c.advances.forEach(Runnable::run);
+        credits--;
+        rotation++;
+        lastSendNanos = System.nanoTime();
+        out.onNext(response.build());
+    }
+
+    private void armWaitTimer() {
+        // An empty session has nothing to wait for: setting positions wakes it.
+        if (positions.isEmpty() || (waitTimer != null && !waitTimer.isDone())) {
+            return;
+        }
+        long elapsed = System.nanoTime() - lastSendNanos;
+        long delay = Math.max(1, TimeUnit.MILLISECONDS.toNanos(maxWaitMs) - elapsed);
+        waitTimer = timer.schedule(() -> serial.execute(this::tryFill), delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void fail(RuntimeException e) {
+        if (closed) {
+            return;
+        }
+        if (GrpcErrors.codeOf(e) == ErrorCode.UNKNOWN_SERVER_ERROR) {
+            log.error("fetch session failed", e);
+        }
+        close();
+        out.onError(GrpcErrors.toStatus(e));
+    }
+
+    private void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (waitTimer != null) {
+            waitTimer.cancel(false);
+        }
+        for (TopicPartition tp : positions.keySet()) {
+            partitions.watchers().unwatch(tp, this);
+        }
+        positions.clear();
+        onClose.run();
+    }
+}

@@ -1,0 +1,22 @@
+package io.tributary.broker.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.ConsumerGrpc;
+import io.tributary.api.v1.FetchRequest;
+import io.tributary.api.v1.FetchResponse;
+import io.tributary.broker.fetch.FetchSessions;
+
+/** gRPC face of the fetch sessions: one {@code Fetch} stream, one session. Thread-safe. */
+public final class ConsumerService extends ConsumerGrpc.ConsumerImplBase {
+    private final FetchSessions sessions;
+
+    public ConsumerService(FetchSessions sessions) {
+        this.sessions = sessions;
+    }
+
+    @Override
+    public StreamObserver<FetchRequest> fetch(StreamObserver<FetchResponse> responseObserver) {
+        return sessions.open((ServerCallStreamObserver<FetchResponse>) responseObserver);
+    }
+}

@@ -1,0 +1,130 @@
+package io.tributary.broker.grpc;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TributaryException;
+import io.tributary.api.v1.PartitionProduceData;
+import io.tributary.api.v1.PartitionProduceResult;
+import io.tributary.api.v1.ProduceRequest;
+import io.tributary.api.v1.ProduceResponse;
+import io.tributary.api.v1.ProducerGrpc;
+import io.tributary.broker.produce.ProduceHandler;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * gRPC face of {@link ProduceHandler}. On the bidirectional stream, at most
+ * {@code max.inflight.produce.requests.per.stream} requests are handled at once: the service asks gRPC for the
+ * next request only when one completes, so a fast producer is held back by HTTP/2 flow control rather than
+ * queued without bound. Thread-safe.
+ */
+public final class ProducerService extends ProducerGrpc.ProducerImplBase {
+    private final ProduceHandler handler;
+    private final int maxInflightPerStream;
+
+    public ProducerService(ProduceHandler handler, int maxInflightPerStream) {
+        this.handler = handler;
+        this.maxInflightPerStream = maxInflightPerStream;
+    }
+
+    @Override
+    public void produceOnce(ProduceRequest request, StreamObserver<ProduceResponse> responseObserver) {
+        ProduceHandler.validateRequest(request);
+        if (request.getAcks() == 0) {
+            handler.produce(request);
+            responseObserver.onNext(ProduceResponse.newBuilder().setCorrelationId(request.getCorrelationId()).build());
+            responseObserver.onCompleted();
+            return;
+        }
+        handler.produce(request).whenComplete((response, failure) -> {
+            if (failure != null) {
+                responseObserver.onError(GrpcErrors.toStatus(failure));
+            } else {
+                responseObserver.onNext(response);
+                responseObserver.onCompleted();
+            }
+        });
+    }
+
+    @Override
+    public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> responseObserver) {
+        ServerCallStreamObserver<ProduceResponse> out = (ServerCallStreamObserver<ProduceResponse>) responseObserver;
+        out.disableAutoRequest();
+        out.request(maxInflightPerStream);
+        return new StreamObserver<>() {
+            private final AtomicInteger inflight = new AtomicInteger();
+            private final AtomicBoolean halfClosed = new AtomicBoolean();
+            private final AtomicBoolean finished = new AtomicBoolean();
+
+            @Override
+            public void onNext(ProduceRequest request) {
+                inflight.incrementAndGet();
+                try {
+                    ProduceHandler.validateRequest(request);
+                } catch (TributaryException invalid) {
+                    // A malformed request fails only itself: its partitions get the error, the stream goes on.
+                    complete(request.getAcks() == 0 ? null : rejectAll(request, invalid));
+                    return;
+                }
+                if (request.getAcks() == 0) {
+                    handler.produce(request);
+                    complete(null);
+                    return;
+                }
+                handler.produce(request).whenComplete((response, failure) -> {
+                    complete(failure == null ? response : rejectAll(request, failure));
+                });
+            }
+
+            private void complete(ProduceResponse response) {
+                synchronized (out) {
+                    if (response != null && !finished.get() && !out.isCancelled()) {
+                        out.onNext(response);
+                    }
+                }
+                if (inflight.decrementAndGet() == 0 && halfClosed.get()) {
+                    finish();
+                } else if (!halfClosed.get()) {
+                    out.request(1);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                finished.set(true);
+            }
+
+            @Override
+            public void onCompleted() {
+                halfClosed.set(true);
+                if (inflight.get() == 0) {
+                    finish();
+                }
+            }
+
+            private void finish() {
+                synchronized (out) {
+                    if (finished.compareAndSet(false, true) && !out.isCancelled()) {
+                        out.onCompleted();
+                    }
+                }
+            }
+        };
+    }
+
+    private static ProduceResponse rejectAll(ProduceRequest request, Throwable failure) {
+        ProduceResponse.Builder r = ProduceResponse.newBuilder().setCorrelationId(request.getCorrelationId());
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (!(cause instanceof TributaryException)) {
+            cause = new TributaryException(ErrorCode.UNKNOWN_SERVER_ERROR, String.valueOf(cause.getMessage()), cause);
+        }
+        for (PartitionProduceData p : request.getPartitionsList()) {
+            r.addPartitions(PartitionProduceResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
+                    .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1).setError(GrpcErrors.toProto(cause)));
+        }
+        return r.build();
+    }
+}

@@ -1,0 +1,238 @@
+package io.tributary.broker.partition;
+
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TopicPartition;
+import io.tributary.api.TributaryException;
+import io.tributary.api.v1.LeaderHint;
+import io.tributary.broker.cluster.Tps;
+import io.tributary.broker.config.BrokerConfig;
+import io.tributary.broker.grpc.LeaderHintException;
+import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.log.PartitionLog;
+import io.tributary.coordination.BrokerInfo;
+import io.tributary.coordination.ClusterMetadata;
+import io.tributary.coordination.MetadataListener;
+import io.tributary.coordination.PartitionMetadata;
+import io.tributary.coordination.PartitionRole;
+import io.tributary.coordination.PartitionRoleListener;
+import io.tributary.coordination.SessionState;
+import io.tributary.coordination.TopicMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The partitions this broker hosts, kept in step with what the controller decided: the broker's side of the
+ * coordination layer's role announcements (Kafka's ReplicaManager, minus replication, which plugs in here).
+ *
+ * <p>Thread-safety: role callbacks arrive on the coordination notification thread, one at a time; request
+ * handlers look partitions up concurrently from a concurrent map. A broker without a ZooKeeper session refuses
+ * leader actions: it cannot know it still leads.
+ */
+public final class PartitionManager implements PartitionRoleListener, MetadataListener {
+    private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
+
+    private final int brokerId;
+    private final LogManager logManager;
+    private final BrokerConfig config;
+    private final Supplier<ClusterMetadata> metadata;
+    private final PartitionWatchers watchers = new PartitionWatchers();
+    private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private final CopyOnWriteArrayList<Consumer<SessionState>> sessionListeners = new CopyOnWriteArrayList<>();
+    /** Whether this broker has a ZooKeeper session with a quorum and is registered: asked, not tracked from events. */
+    private final BooleanSupplier sessionServing;
+
+    public PartitionManager(int brokerId, LogManager logManager, BrokerConfig config, Supplier<ClusterMetadata> metadata,
+                            BooleanSupplier sessionServing) {
+        this.brokerId = brokerId;
+        this.logManager = logManager;
+        this.config = config;
+        this.metadata = metadata;
+        this.sessionServing = sessionServing;
+    }
+
+    public int brokerId() {
+        return brokerId;
+    }
+
+    public PartitionWatchers watchers() {
+        return watchers;
+    }
+
+    public ClusterMetadata metadata() {
+        return metadata.get();
+    }
+
+    public Map<TopicPartition, Partition> partitions() {
+        return Map.copyOf(partitions);
+    }
+
+    public Optional<Partition> partition(TopicPartition tp) {
+        return Optional.ofNullable(partitions.get(tp));
+    }
+
+    public boolean sessionConnected() {
+        return sessionServing.getAsBoolean();
+    }
+
+    public void addSessionListener(Consumer<SessionState> listener) {
+        sessionListeners.add(listener);
+    }
+
+    /**
+     * The partition if this broker leads it at the client's epoch, else the error a client can act on: unknown
+     * partition, or not the leader with who is.
+     */
+    public Partition leaderPartition(TopicPartition tp, java.util.OptionalInt clientLeaderEpoch) {
+        Partition p = partitions.get(tp);
+        if (p == null) {
+            throw notHosted(tp);
+        }
+        if (!sessionServing.getAsBoolean()) {
+            throw withHint(new TributaryException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "broker " + brokerId
+                    + " has lost its ZooKeeper session and cannot know whether it still leads " + tp), tp);
+        }
+        try {
+            p.checkLeader(clientLeaderEpoch);
+        } catch (TributaryException e) {
+            throw withHint(e, tp);
+        }
+        return p;
+    }
+
+    /** Adds who leads {@code tp} now to a leadership error. */
+    public TributaryException withHint(TributaryException e, TopicPartition tp) {
+        ErrorCode code = e.error();
+        if (code != ErrorCode.NOT_LEADER_OR_FOLLOWER && code != ErrorCode.FENCED_LEADER_EPOCH
+                && code != ErrorCode.UNKNOWN_LEADER_EPOCH && code != ErrorCode.LEADER_NOT_AVAILABLE) {
+            return e;
+        }
+        return new LeaderHintException(code, e.getMessage(), leaderHint(tp));
+    }
+
+    public LeaderHint leaderHint(TopicPartition tp) {
+        ClusterMetadata md = metadata.get();
+        LeaderHint.Builder hint = LeaderHint.newBuilder().setLeaderId(-1).setLeaderEpoch(-1);
+        md.partition(Tps.zk(tp)).ifPresent(pm -> {
+            hint.setLeaderId(pm.leader());
+            pm.stateOptional().ifPresent(s -> hint.setLeaderEpoch(s.state().leaderEpoch()));
+            BrokerInfo leader = md.brokers().get(pm.leader());
+            if (leader != null) {
+                hint.setHost(leader.host()).setPort(leader.port());
+            }
+        });
+        return hint.build();
+    }
+
+    private TributaryException notHosted(TopicPartition tp) {
+        ClusterMetadata md = metadata.get();
+        Optional<TopicMetadata> topic = md.topic(tp.topic());
+        if (topic.isEmpty() || topic.get().pendingDeletion()) {
+            return new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + tp.topic() + "' does not exist");
+        }
+        if (!topic.get().partitions().containsKey(tp.partition())) {
+            return new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + tp.topic() + "' has "
+                    + topic.get().partitions().size() + " partition(s); partition " + tp.partition() + " does not exist");
+        }
+        Optional<PartitionMetadata> pm = md.partition(Tps.zk(tp));
+        int leader = pm.map(PartitionMetadata::leader).orElse(-1);
+        ErrorCode code = leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        String msg = leader < 0 ? tp + " has no leader right now" : "broker " + brokerId + " does not lead " + tp + "; broker " + leader + " does";
+        return new LeaderHintException(code, msg, leaderHint(tp));
+    }
+
+    @Override
+    public void onBecomeLeader(PartitionRole role) {
+        apply(role);
+    }
+
+    @Override
+    public void onBecomeFollower(PartitionRole role) {
+        apply(role);
+    }
+
+    @Override
+    public void onPartitionStateChanged(PartitionRole role) {
+        apply(role);
+    }
+
+    private void apply(PartitionRole role) {
+        TopicPartition tp = Tps.api(role.topicPartition());
+        try {
+            Partition p = partitions.computeIfAbsent(tp, k -> {
+                PartitionLog plog = logManager.getOrCreateLog(k);
+                plog.updateConfig(logConfigFor(k.topic()));
+                return new Partition(k, brokerId, plog, watchers);
+            });
+            LeaderState next = new LeaderState(role.leader(), role.leaderEpoch(), role.isr(), role.replicas(),
+                    role.controllerEpoch(), role.stateZkVersion());
+            LeaderState current = p.state();
+            if (current.leaderEpoch() > next.leaderEpoch()
+                    || (current.leaderEpoch() == next.leaderEpoch() && current.controllerEpoch() > next.controllerEpoch())) {
+                log.warn("{}: ignoring stale role {} (have epoch {}, controller epoch {})", tp, role,
+                        current.leaderEpoch(), current.controllerEpoch());
+                return;
+            }
+            p.applyState(next);
+            log.info("{}: {} at leader epoch {} (isr {})", tp, role.leader() == brokerId ? "leader" : "follower of " + role.leader(),
+                    role.leaderEpoch(), role.isr());
+        } catch (RuntimeException e) {
+            log.error("{}: could not apply role {}", tp, role, e);
+        }
+    }
+
+    @Override
+    public void onStopReplica(io.tributary.coordination.TopicPartition zkTp, boolean deletePartition) {
+        TopicPartition tp = Tps.api(zkTp);
+        Partition p = partitions.remove(tp);
+        if (p != null) {
+            p.close(deletePartition ? "was deleted" : "moved away from this broker");
+        }
+        try {
+            logManager.deleteLog(tp);
+            log.info("{}: stopped replica and deleted its log", tp);
+        } catch (RuntimeException e) {
+            log.error("{}: could not delete the log", tp, e);
+        }
+    }
+
+    @Override
+    public void onSessionStateChanged(SessionState state) {
+        for (Consumer<SessionState> l : sessionListeners) {
+            l.accept(state);
+        }
+    }
+
+    @Override
+    public void onMetadataChanged(ClusterMetadata previous, ClusterMetadata current) {
+        for (TopicMetadata topic : current.topics().values()) {
+            TopicMetadata before = previous.topics().get(topic.name());
+            if (before == null || !Objects.equals(before.config(), topic.config())) {
+                try {
+                    logManager.updateTopicConfig(topic.name(), config.logConfigFor(topic.config()));
+                } catch (RuntimeException e) {
+                    log.error("topic {} has an invalid config {}; keeping the previous one", topic.name(), topic.config(), e);
+                }
+            }
+        }
+    }
+
+    public LogConfig logConfigFor(String topic) {
+        Map<String, String> overrides = metadata.get().topic(topic).map(TopicMetadata::config).orElse(Map.of());
+        try {
+            return config.logConfigFor(overrides);
+        } catch (RuntimeException e) {
+            log.error("topic {} has an invalid config {}; using the broker defaults", topic, overrides, e);
+            return config.defaultLogConfig();
+        }
+    }
+}

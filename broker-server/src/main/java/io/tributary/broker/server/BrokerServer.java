@@ -1,0 +1,251 @@
+package io.tributary.broker.server;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.broker.admin.AdminHandler;
+import io.tributary.broker.admin.MetadataHandler;
+import io.tributary.broker.admin.TopicAutoCreator;
+import io.tributary.broker.cluster.BrokerChannels;
+import io.tributary.broker.common.Time;
+import io.tributary.broker.config.BrokerConfig;
+import io.tributary.broker.fetch.FetchSessions;
+import io.tributary.broker.grpc.AdminService;
+import io.tributary.broker.grpc.ConsumerService;
+import io.tributary.broker.grpc.ErrorInterceptor;
+import io.tributary.broker.grpc.MetadataService;
+import io.tributary.broker.grpc.PrincipalInterceptor;
+import io.tributary.broker.grpc.ProducerService;
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.produce.ProduceHandler;
+import io.tributary.coordination.BrokerCoordination;
+import io.tributary.coordination.ClusterMetadata;
+import io.tributary.coordination.CoordinationConfig;
+import io.tributary.coordination.SessionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One broker: its logs, its place in the cluster (ZooKeeper), and its gRPC server. Owns the start-up and
+ * shutdown order:
+ * <ol>
+ *   <li>open the logs (recovering after a crash);</li>
+ *   <li>start the gRPC server, health NOT_SERVING, so the bound port is known;</li>
+ *   <li>join the cluster: register, load metadata, take the partition roles the controller assigned;</li>
+ *   <li>health SERVING (and back to NOT_SERVING whenever the ZooKeeper session is lost).</li>
+ * </ol>
+ * Shutdown reverses it: NOT_SERVING, leave the cluster (the controller moves leadership away), drain and stop
+ * the gRPC server, close the logs and write the clean-shutdown marker.
+ *
+ * <p>Thread-safe: {@link #start()} and {@link #close()} may be called from different threads (the shutdown hook).
+ */
+public final class BrokerServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerServer.class);
+
+    private enum State { LATENT, STARTING, RUNNING, STOPPING, STOPPED }
+
+    private final BrokerConfig config;
+    private final Time time;
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private final HealthStatusManager health = new HealthStatusManager();
+    private LogManager logManager;
+    private BrokerCoordination coordination;
+    private PartitionManager partitionManager;
+    private FetchSessions fetchSessions;
+    private BrokerChannels channels;
+    private ExecutorService requestExecutor;
+    private Server server;
+
+    public BrokerServer(BrokerConfig config, Time time) {
+        this.config = config;
+        this.time = time;
+    }
+
+    public void start() throws Exception {
+        if (!state.compareAndSet(State.LATENT, State.STARTING)) {
+            throw new IllegalStateException("broker already started");
+        }
+        try {
+            health.setStatus("", ServingStatus.NOT_SERVING);
+            logManager = new LogManager(new LogManager.Config(config.logDirs(), config.defaultLogConfig(),
+                    config.retentionCheckIntervalMs(), config.flushSchedulerIntervalMs(),
+                    config.flushOffsetCheckpointIntervalMs(), config.flushBeforeAck(), 10_000), time);
+            logManager.startup();
+
+            AtomicReference<BrokerCoordination> coordinationRef = new AtomicReference<>();
+            partitionManager = new PartitionManager(config.brokerId(), logManager, config, () -> {
+                BrokerCoordination c = coordinationRef.get();
+                return c == null ? ClusterMetadata.EMPTY : c.metadata();
+            }, () -> {
+                BrokerCoordination c = coordinationRef.get();
+                return c != null && c.isServing();
+            });
+            TopicAutoCreator autoCreator = new TopicAutoCreator(config, () -> coordinationRef.get().topicAdmin(),
+                    partitionManager::metadata);
+            channels = new BrokerChannels(config.socketRequestMaxBytes());
+            MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
+            fetchSessions = new FetchSessions(partitionManager, config);
+            AdminHandler adminHandler = new AdminHandler(partitionManager, () -> coordinationRef.get().topicAdmin(),
+                    config, metadataHandler, channels);
+            ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config, autoCreator);
+
+            server = buildServer(List.of(
+                    new ProducerService(produceHandler, config.maxInflightProduceRequestsPerStream()),
+                    new ConsumerService(fetchSessions),
+                    new MetadataService(metadataHandler),
+                    new AdminService(adminHandler))).start();
+            int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+            log.info("broker {} listening on {}:{}", config.brokerId(), config.listenHost(), port);
+
+            int advertisedPort = config.advertisedPort() > 0 ? config.advertisedPort() : port;
+            CoordinationConfig coordinationConfig = CoordinationConfig.builder(config.brokerId(), config.zookeeperConnect())
+                    .sessionTimeoutMs(config.zookeeperSessionTimeoutMs())
+                    .connectionTimeoutMs(config.zookeeperConnectionTimeoutMs())
+                    .hostPort(config.advertisedHost(), advertisedPort)
+                    .endpoints(List.of("PLAINTEXT://" + config.advertisedHost() + ":" + advertisedPort))
+                    .rack(config.rack().isBlank() ? null : config.rack())
+                    .uncleanLeaderElectionEnable(config.uncleanLeaderElectionEnable())
+                    .deleteTopicEnable(config.deleteTopicEnable())
+                    .build();
+            coordination = BrokerCoordination.create(coordinationConfig);
+            coordinationRef.set(coordination);
+            partitionManager.addSessionListener(this::onSessionState);
+            coordination.metadataCache().addListener(partitionManager);
+            coordination.addPartitionRoleListener(partitionManager);
+            coordination.start(Duration.ofMillis(config.zookeeperConnectionTimeoutMs()));
+            onSessionState(coordination.sessionState());
+            state.set(State.RUNNING);
+            log.info("broker {} started: cluster {}, {} partition log(s) on disk", config.brokerId(), coordination.clusterId(),
+                    logManager.allLogs().size());
+        } catch (Exception e) {
+            log.error("broker {} failed to start: {}", config.brokerId(), e.toString());
+            close();
+            throw e;
+        }
+    }
+
+    private Server buildServer(List<BindableService> services) {
+        AtomicInteger n = new AtomicInteger();
+        requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), r -> {
+            Thread t = new Thread(r, "request-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
+                .executor(requestExecutor)
+                .maxInboundMessageSize(config.socketRequestMaxBytes())
+                .maxConcurrentCallsPerConnection(config.maxConcurrentStreamsPerConnection())
+                .keepAliveTime(config.grpcKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(20, TimeUnit.SECONDS)
+                // Clients keep long fetch streams open and may ping to keep NATs warm; allow it.
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance());
+        ErrorInterceptor errors = new ErrorInterceptor();
+        PrincipalInterceptor principals = new PrincipalInterceptor();
+        for (BindableService s : services) {
+            // Interceptors run last-added first: the principal is set, then errors are mapped around the handler.
+            builder.addService(ServerInterceptors.intercept(s, errors, principals));
+        }
+        return builder.build();
+    }
+
+    private void onSessionState(SessionState sessionState) {
+        boolean serving = state.get() != State.STOPPING && state.get() != State.STOPPED
+                && sessionState == SessionState.CONNECTED && coordination != null && coordination.isServing();
+        health.setStatus("", serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        log.info("broker {}: ZooKeeper session {} -> {}", config.brokerId(), sessionState, serving ? "SERVING" : "NOT_SERVING");
+    }
+
+    /** The port the gRPC server is bound to. */
+    public int port() {
+        return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+    }
+
+    public int brokerId() {
+        return config.brokerId();
+    }
+
+    public BrokerCoordination coordination() {
+        return coordination;
+    }
+
+    public PartitionManager partitionManager() {
+        return partitionManager;
+    }
+
+    public LogManager logManager() {
+        return logManager;
+    }
+
+    public HealthStatusManager health() {
+        return health;
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        if (server != null) {
+            server.awaitTermination();
+        }
+    }
+
+    /** Clean shutdown; idempotent. */
+    @Override
+    public void close() {
+        State previous = state.getAndSet(State.STOPPING);
+        if (previous == State.STOPPING || previous == State.STOPPED) {
+            state.set(previous);
+            return;
+        }
+        log.info("broker {} shutting down", config.brokerId());
+        health.enterTerminalState();
+        if (coordination != null) {
+            coordination.close();
+        }
+        if (server != null) {
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(config.controlledShutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
+                    server.shutdownNow();
+                    server.awaitTermination(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.shutdownNow();
+            }
+        }
+        if (fetchSessions != null) {
+            fetchSessions.close();
+        }
+        if (channels != null) {
+            channels.close();
+        }
+        if (requestExecutor != null) {
+            requestExecutor.shutdown();
+        }
+        if (logManager != null) {
+            try {
+                logManager.close();
+            } catch (IOException e) {
+                log.error("closing the logs failed; the next start will run recovery", e);
+            }
+        }
+        state.set(State.STOPPED);
+        log.info("broker {} stopped", config.brokerId());
+    }
+}
