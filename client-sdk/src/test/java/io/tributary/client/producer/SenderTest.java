@@ -1,0 +1,235 @@
+package io.tributary.client.producer;
+
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TopicPartition;
+import io.tributary.api.TributaryException;
+import io.tributary.api.batch.Compression;
+import io.tributary.api.batch.RecordBatch;
+import io.tributary.api.v1.Error;
+import io.tributary.api.v1.PartitionProduceData;
+import io.tributary.api.v1.PartitionProduceResult;
+import io.tributary.api.v1.ProduceRequest;
+import io.tributary.api.v1.ProduceResponse;
+import io.tributary.client.Cluster;
+import io.tributary.client.Node;
+import io.tributary.client.TributaryTimeoutException;
+import io.tributary.client.internal.MetadataSource;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Drives {@link Sender#runOnce} by hand against a fake transport: no threads, no network. */
+class SenderTest {
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+
+    static final class FakeTransport implements ProducerTransport {
+        final List<ProduceRequest> requests = new ArrayList<>();
+        final List<Listener> listeners = new ArrayList<>();
+
+        @Override
+        public void send(Node node, ProduceRequest request, Listener listener) {
+            requests.add(request);
+            listeners.add(listener);
+        }
+
+        @Override
+        public void close() {
+        }
+
+        void respond(int index, long baseOffset) {
+            ProduceRequest r = requests.get(index);
+            ProduceResponse.Builder b = ProduceResponse.newBuilder().setCorrelationId(r.getCorrelationId());
+            for (PartitionProduceData p : r.getPartitionsList()) {
+                b.addPartitions(PartitionProduceResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
+                        .setBaseOffset(baseOffset).setLogAppendTimeMs(-1));
+            }
+            listeners.get(index).onResponse(b.build());
+        }
+
+        void respondError(int index, ErrorCode code) {
+            ProduceRequest r = requests.get(index);
+            ProduceResponse.Builder b = ProduceResponse.newBuilder().setCorrelationId(r.getCorrelationId());
+            for (PartitionProduceData p : r.getPartitionsList()) {
+                b.addPartitions(PartitionProduceResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
+                        .setBaseOffset(-1).setError(Error.newBuilder().setCode(code.name()).setMessage("injected")
+                                .setRetriable(code.retriable())));
+            }
+            listeners.get(index).onResponse(b.build());
+        }
+    }
+
+    static final class FixedMetadata implements MetadataSource {
+        final Cluster cluster;
+        int updateRequests;
+
+        FixedMetadata(Cluster cluster) {
+            this.cluster = cluster;
+        }
+
+        @Override
+        public Cluster cluster() {
+            return cluster;
+        }
+
+        @Override
+        public void requestUpdate() {
+            updateRequests++;
+        }
+
+        @Override
+        public void maybeRefresh(long nowMs) {
+        }
+    }
+
+    private final FakeTransport transport = new FakeTransport();
+    private final FixedMetadata metadata = new FixedMetadata(PartitionerTest.cluster("t", 2));
+    private final RecordAccumulator accumulator = new RecordAccumulator(16_384, 1 << 20, 10, 100, 5_000, Compression.NONE);
+
+    private Sender sender(int acks, int retries, int maxInFlight) {
+        return new Sender(accumulator, metadata, transport, acks, retries, maxInFlight, 1 << 20, 1_000, "test");
+    }
+
+    private CompletableFuture<RecordMetadata> append(long nowMs) {
+        return accumulator.append(TP, nowMs, null, "v".getBytes(), null, null, 0, false, nowMs).future();
+    }
+
+    @Test
+    void sendsAfterLingerAndCompletesWithBrokerOffsets() throws Exception {
+        Sender sender = sender(-1, 3, 5);
+        CompletableFuture<RecordMetadata> a = append(0);
+        CompletableFuture<RecordMetadata> b = append(0);
+        sender.runOnce(5);
+        assertTrue(transport.requests.isEmpty(), "linger.ms not yet passed");
+        sender.runOnce(10);
+        assertEquals(1, transport.requests.size());
+        ProduceRequest request = transport.requests.get(0);
+        assertEquals(-1, request.getAcks());
+        RecordBatch batch = RecordBatch.wrap(request.getPartitions(0).getRecords().asReadOnlyByteBuffer());
+        batch.ensureValid(Integer.MAX_VALUE);
+        assertEquals(0, batch.baseOffset(), "producers send base offset 0");
+        assertEquals(2, batch.recordCount());
+        assertEquals(-1, batch.producerId(), "idempotence seam: no producer id yet");
+        transport.respond(0, 42);
+        sender.runOnce(11);
+        assertEquals(42, a.get().offset());
+        assertEquals(43, b.get().offset());
+        assertFalse(accumulator.hasIncomplete());
+    }
+
+    @Test
+    void retriableErrorIsRetriedAfterBackoffWithAMetadataRefresh() throws Exception {
+        Sender sender = sender(1, 3, 5);
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        transport.respondError(0, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        sender.runOnce(20);
+        assertTrue(metadata.updateRequests > 0, "a leader change must refresh metadata");
+        assertEquals(1, transport.requests.size(), "retry waits for retry.backoff.ms");
+        sender.runOnce(120);
+        assertEquals(2, transport.requests.size());
+        assertEquals(transport.requests.get(0).getPartitions(0).getRecords(), transport.requests.get(1).getPartitions(0).getRecords(),
+                "a retry sends the very same batch bytes");
+        transport.respond(1, 7);
+        sender.runOnce(121);
+        assertEquals(7, f.get().offset());
+    }
+
+    @Test
+    void nonRetriableErrorFailsTheRecords() {
+        Sender sender = sender(1, 3, 5);
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        transport.respondError(0, ErrorCode.MESSAGE_TOO_LARGE);
+        sender.runOnce(11);
+        ExecutionException e = assertThrows(ExecutionException.class, f::get);
+        assertEquals(ErrorCode.MESSAGE_TOO_LARGE, ((TributaryException) e.getCause()).error());
+    }
+
+    @Test
+    void retriesRunOutAtTheConfiguredCount() {
+        Sender sender = sender(1, 1, 5);
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        transport.respondError(0, ErrorCode.NOT_ENOUGH_REPLICAS);
+        sender.runOnce(11);
+        sender.runOnce(200);
+        assertEquals(2, transport.requests.size());
+        transport.respondError(1, ErrorCode.NOT_ENOUGH_REPLICAS);
+        sender.runOnce(201);
+        ExecutionException e = assertThrows(ExecutionException.class, f::get);
+        assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS, ((TributaryException) e.getCause()).error());
+    }
+
+    @Test
+    void unansweredRequestTimesOutAndIsRetried() throws Exception {
+        Sender sender = sender(1, 3, 5);
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        sender.runOnce(1_010);
+        assertEquals(0, sender.inFlightRequestCount(), "request.timeout.ms passed");
+        sender.runOnce(1_200);
+        assertEquals(2, transport.requests.size());
+        transport.respond(0, 1); // a late answer to the expired request is ignored
+        transport.respond(1, 5);
+        sender.runOnce(1_201);
+        assertEquals(5, f.get().offset());
+    }
+
+    @Test
+    void deliveryTimeoutFailsRecordsThatCannotBeSent() {
+        FixedMetadata noLeader = new FixedMetadata(Cluster.empty());
+        Sender sender = new Sender(accumulator, noLeader, transport, 1, 3, 5, 1 << 20, 1_000, "test");
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        assertTrue(transport.requests.isEmpty());
+        assertTrue(noLeader.updateRequests > 0, "an unknown leader asks for metadata");
+        sender.runOnce(5_000);
+        ExecutionException e = assertThrows(ExecutionException.class, f::get);
+        assertInstanceOf(TributaryTimeoutException.class, e.getCause());
+    }
+
+    @Test
+    void acksZeroCompletesOnSendWithoutOffsets() throws Exception {
+        Sender sender = sender(0, 3, 5);
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        assertEquals(1, transport.requests.size());
+        assertEquals(-1, f.get().offset());
+        assertEquals(0, sender.inFlightRequestCount());
+    }
+
+    @Test
+    void maxInFlightBoundsOutstandingRequestsPerBroker() {
+        Sender sender = sender(1, 3, 1);
+        append(0);
+        sender.runOnce(10);
+        append(10);
+        sender.runOnce(30);
+        assertEquals(1, transport.requests.size(), "second request waits for the first answer");
+        transport.respond(0, 0);
+        sender.runOnce(31);
+        assertEquals(2, transport.requests.size());
+    }
+
+    @Test
+    void transportFailureIsRetriable() throws Exception {
+        Sender sender = sender(1, 3, 5);
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        transport.listeners.get(0).onFailure(io.grpc.Status.UNAVAILABLE.withDescription("connection refused").asRuntimeException());
+        sender.runOnce(11);
+        sender.runOnce(200);
+        transport.respond(1, 3);
+        sender.runOnce(201);
+        assertEquals(3, f.get().offset());
+    }
+}
