@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -315,6 +316,10 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         for (Map.Entry<String, List<PartitionReassignment.Entry>> group : byTopic.entrySet()) {
             TopicMetadata topic = md.topics().get(group.getKey());
             if (topic == null || topic.pendingDeletion()) {
+                if (topic == null && client.checkExists().forPath(layout.topicPath(group.getKey())) != null) {
+                    // The topic exists but this snapshot has not caught up with it yet: keep its entries.
+                    remaining.addAll(group.getValue());
+                }
                 continue; // Topic gone: nothing left to move.
             }
             TopicAssignment assignment = topic.assignment();
@@ -323,6 +328,10 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
             for (PartitionReassignment.Entry e : group.getValue()) {
                 PartitionMetadata p = topic.partitions().get(e.partition());
                 if (p == null) {
+                    if (assignment.partitions().containsKey(e.partition())) {
+                        // Assigned but its state is not in this snapshot yet (the cache saw the request first).
+                        remaining.add(e);
+                    }
                     continue;
                 }
                 List<Integer> target = e.replicas();

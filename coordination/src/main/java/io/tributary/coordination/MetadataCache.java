@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import java.io.Closeable;
 import java.time.Duration;
 import java.util.HashMap;

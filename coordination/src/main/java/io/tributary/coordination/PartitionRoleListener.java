@@ -1,5 +1,7 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
+
 /**
  * How the broker learns what to do with its replicas: the coordination layer's counterpart of Kafka's
  * LeaderAndIsr / StopReplica requests. Implemented by the broker; called by {@link PartitionRoleTracker} on

@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;

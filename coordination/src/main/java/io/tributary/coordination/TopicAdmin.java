@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

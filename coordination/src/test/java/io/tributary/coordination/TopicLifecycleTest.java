@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import static io.tributary.coordination.ZkTestCluster.WAIT;
 import static io.tributary.coordination.ZkTestCluster.await;
 import static io.tributary.coordination.ZkTestCluster.awaitValue;

@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.TopicPartition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

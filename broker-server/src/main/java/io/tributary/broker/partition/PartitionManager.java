@@ -4,7 +4,6 @@ import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
 import io.tributary.api.v1.LeaderHint;
-import io.tributary.broker.cluster.Tps;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.grpc.LeaderHintException;
 import io.tributary.broker.log.LogConfig;
@@ -122,7 +121,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     public LeaderHint leaderHint(TopicPartition tp) {
         ClusterMetadata md = metadata.get();
         LeaderHint.Builder hint = LeaderHint.newBuilder().setLeaderId(-1).setLeaderEpoch(-1);
-        md.partition(Tps.zk(tp)).ifPresent(pm -> {
+        md.partition(tp).ifPresent(pm -> {
             hint.setLeaderId(pm.leader());
             pm.stateOptional().ifPresent(s -> hint.setLeaderEpoch(s.state().leaderEpoch()));
             BrokerInfo leader = md.brokers().get(pm.leader());
@@ -143,7 +142,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
             return new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + tp.topic() + "' has "
                     + topic.get().partitions().size() + " partition(s); partition " + tp.partition() + " does not exist");
         }
-        Optional<PartitionMetadata> pm = md.partition(Tps.zk(tp));
+        Optional<PartitionMetadata> pm = md.partition(tp);
         int leader = pm.map(PartitionMetadata::leader).orElse(-1);
         ErrorCode code = leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
         String msg = leader < 0 ? tp + " has no leader right now" : "broker " + brokerId + " does not lead " + tp + "; broker " + leader + " does";
@@ -166,7 +165,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     }
 
     private void apply(PartitionRole role) {
-        TopicPartition tp = Tps.api(role.topicPartition());
+        TopicPartition tp = role.topicPartition();
         try {
             Partition p = partitions.computeIfAbsent(tp, k -> {
                 PartitionLog plog = logManager.getOrCreateLog(k);
@@ -191,8 +190,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     }
 
     @Override
-    public void onStopReplica(io.tributary.coordination.TopicPartition zkTp, boolean deletePartition) {
-        TopicPartition tp = Tps.api(zkTp);
+    public void onStopReplica(TopicPartition tp, boolean deletePartition) {
         Partition p = partitions.remove(tp);
         if (p != null) {
             p.close(deletePartition ? "was deleted" : "moved away from this broker");

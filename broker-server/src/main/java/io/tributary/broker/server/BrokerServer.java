@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,7 +70,10 @@ public final class BrokerServer implements AutoCloseable {
     private FetchSessions fetchSessions;
     private BrokerChannels channels;
     private ExecutorService requestExecutor;
+    private ScheduledExecutorService healthRefresher;
     private Server server;
+    /** Last health status set; guarded by this. */
+    private boolean lastServing;
 
     public BrokerServer(BrokerConfig config, Time time) {
         this.config = config;
@@ -128,8 +132,16 @@ public final class BrokerServer implements AutoCloseable {
             coordination.metadataCache().addListener(partitionManager);
             coordination.addPartitionRoleListener(partitionManager);
             coordination.start(Duration.ofMillis(config.zookeeperConnectionTimeoutMs()));
-            onSessionState(coordination.sessionState());
             state.set(State.RUNNING);
+            onSessionState(coordination.sessionState());
+            // Session events can arrive before the metadata cache has reloaded after a reconnect; re-check the
+            // serving state regularly so health never sticks at a stale value.
+            healthRefresher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "health-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+            healthRefresher.scheduleWithFixedDelay(() -> onSessionState(coordination.sessionState()), 250, 250, TimeUnit.MILLISECONDS);
             log.info("broker {} started: cluster {}, {} partition log(s) on disk", config.brokerId(), coordination.clusterId(),
                     logManager.allLogs().size());
         } catch (Exception e) {
@@ -166,11 +178,14 @@ public final class BrokerServer implements AutoCloseable {
         return builder.build();
     }
 
-    private void onSessionState(SessionState sessionState) {
-        boolean serving = state.get() != State.STOPPING && state.get() != State.STOPPED
+    private synchronized void onSessionState(SessionState sessionState) {
+        boolean serving = state.get() == State.RUNNING
                 && sessionState == SessionState.CONNECTED && coordination != null && coordination.isServing();
-        health.setStatus("", serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
-        log.info("broker {}: ZooKeeper session {} -> {}", config.brokerId(), sessionState, serving ? "SERVING" : "NOT_SERVING");
+        if (serving != lastServing) {
+            lastServing = serving;
+            health.setStatus("", serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+            log.info("broker {}: ZooKeeper session {} -> {}", config.brokerId(), sessionState, serving ? "SERVING" : "NOT_SERVING");
+        }
     }
 
     /** The port the gRPC server is bound to. */
@@ -213,6 +228,9 @@ public final class BrokerServer implements AutoCloseable {
             return;
         }
         log.info("broker {} shutting down", config.brokerId());
+        if (healthRefresher != null) {
+            healthRefresher.shutdownNow();
+        }
         health.enterTerminalState();
         if (coordination != null) {
             coordination.close();
