@@ -33,7 +33,7 @@ public final class ConfigsCommand extends ToolCommand {
         boolean alter;
     }
 
-    @Option(names = "--entity-type", required = true, paramLabel = "TYPE", description = "topics or brokers.")
+    @Option(names = "--entity-type", paramLabel = "TYPE", description = "topics or brokers (not needed with --topic).")
     String entityType;
 
     @Option(names = "--entity-name", paramLabel = "NAME", description = "Topic name or broker id.")
@@ -94,8 +94,8 @@ public final class ConfigsCommand extends ToolCommand {
     private ConfigResource resource() {
         String name = topic != null ? topic : entityName;
         String type = topic != null ? "topics" : entityType;
-        if (name == null) {
-            throw new ToolException("--entity-name (or --topic) is needed");
+        if (name == null || type == null) {
+            throw new ToolException("--entity-type and --entity-name (or --topic) are needed");
         }
         return switch (type) {
             case "topics", "topic" -> ConfigResource.topic(name);

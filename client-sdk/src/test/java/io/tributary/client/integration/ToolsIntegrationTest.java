@@ -1,0 +1,239 @@
+package io.tributary.client.integration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.broker.testing.EmbeddedCluster;
+import io.tributary.client.tools.ConfigsCommand;
+import io.tributary.client.tools.ConsoleConsumer;
+import io.tributary.client.tools.ConsoleProducer;
+import io.tributary.client.tools.ConsumerPerformance;
+import io.tributary.client.tools.ProducerPerformance;
+import io.tributary.client.tools.ToolCommand;
+import io.tributary.client.tools.TopicsCommand;
+import io.tributary.client.tools.VerifiableConsumer;
+import io.tributary.client.tools.VerifiableProducer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command-line tools run through their main entry point (in-process), checking output and exit codes. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ToolsIntegrationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static EmbeddedCluster cluster;
+
+    record Run(int exitCode, String out, String err) {
+        List<String> outLines() {
+            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = EmbeddedCluster.start(1, 2, Map.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cluster.close();
+    }
+
+    static Run run(Supplier<ToolCommand> tool, String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ToolCommand.execute(tool.get(), args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String[] with(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--bootstrap-server";
+        all[1] = cluster.bootstrap();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return all;
+    }
+
+    @Test
+    void topicsToolCreatesListsDescribesAltersAndDeletes() {
+        Run create = run(TopicsCommand::new, "", with("--create", "--topic", "cli-topics", "--partitions", "2", "--replication-factor", "2"));
+        assertEquals(0, create.exitCode(), create.err());
+        assertEquals("Created topic cli-topics.\n", create.out());
+        cluster.awaitLeadersKnown("cli-topics", 2);
+        Run list = run(TopicsCommand::new, "", with("--list"));
+        assertEquals(0, list.exitCode());
+        assertTrue(list.outLines().contains("cli-topics"), list.out());
+        Run describe = run(TopicsCommand::new, "", with("--describe", "--topic", "cli-topics"));
+        assertEquals(0, describe.exitCode(), describe.err());
+        assertTrue(describe.out().contains("Topic: cli-topics\tTopicId: "), describe.out());
+        assertTrue(describe.out().contains("PartitionCount: 2\tReplicationFactor: 2"), describe.out());
+        assertTrue(describe.out().matches("(?s).*\tTopic: cli-topics\tPartition: 1\tLeader: \\d+\tReplicas: \\d,\\d\tIsr: \\d.*"), describe.out());
+        Run alter = run(TopicsCommand::new, "", with("--alter", "--topic", "cli-topics", "--partitions", "3"));
+        assertEquals(0, alter.exitCode(), alter.err());
+        Run delete = run(TopicsCommand::new, "", with("--delete", "--topic", "cli-topics"));
+        assertEquals(0, delete.exitCode(), delete.err());
+    }
+
+    @Test
+    void failuresExitNonZeroWithOneLineAndNoStackTrace() {
+        cluster.createTopic("cli-exists", 1, 1);
+        Run exists = run(TopicsCommand::new, "", with("--create", "--topic", "cli-exists", "--partitions", "1", "--replication-factor", "1"));
+        assertEquals(1, exists.exitCode());
+        assertEquals(1, exists.err().lines().count(), exists.err());
+        assertTrue(exists.err().startsWith("Error: ") && exists.err().contains("TOPIC_ALREADY_EXISTS"), exists.err());
+        Run ifNotExists = run(TopicsCommand::new, "", with("--create", "--topic", "cli-exists", "--if-not-exists"));
+        assertEquals(0, ifNotExists.exitCode(), ifNotExists.err());
+
+        Run verbose = run(TopicsCommand::new, "", with("--create", "--topic", "cli-exists", "--verbose"));
+        assertEquals(1, verbose.exitCode());
+        assertTrue(verbose.err().contains("\tat "), "--verbose prints the stack trace");
+
+        Run badFlag = run(TopicsCommand::new, "", with("--list", "--no-such-flag"));
+        assertEquals(2, badFlag.exitCode());
+        assertTrue(badFlag.err().contains("Unknown option: '--no-such-flag'"), badFlag.err());
+        Run noAction = run(TopicsCommand::new, "", with());
+        assertEquals(2, noAction.exitCode());
+
+        Run unknownTopic = run(ConsoleConsumer::new, "", with("--topic", "no-such-topic", "--max-messages", "1"));
+        assertEquals(1, unknownTopic.exitCode());
+        assertTrue(unknownTopic.err().contains("unknown topic 'no-such-topic'"), unknownTopic.err());
+        assertFalse(unknownTopic.err().contains("\tat "));
+    }
+
+    @Test
+    void unreachableClusterFailsWithinTheTimeout(@TempDir Path dir) throws Exception {
+        Path props = dir.resolve("admin.properties");
+        Files.writeString(props, "request.timeout.ms=500\ndefault.api.timeout.ms=1500\n");
+        long start = System.nanoTime();
+        Run r = run(TopicsCommand::new, "", "--bootstrap-server", "127.0.0.1:1", "--list", "--command-config", props.toString());
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().startsWith("Error: ") && r.err().contains("timed out"), r.err());
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 10_000);
+    }
+
+    @Test
+    void helpReadsWellAndExitsZero() {
+        for (Supplier<ToolCommand> tool : List.<Supplier<ToolCommand>>of(TopicsCommand::new, ConsoleProducer::new, ConsoleConsumer::new,
+                ConfigsCommand::new, ProducerPerformance::new, ConsumerPerformance::new, VerifiableProducer::new, VerifiableConsumer::new)) {
+            Run help = run(tool, "", "--help");
+            assertEquals(0, help.exitCode());
+            assertTrue(help.out().startsWith("Usage: tributary-"), help.out());
+            assertTrue(help.out().contains("--bootstrap-server"), help.out());
+        }
+    }
+
+    @Test
+    void consoleProducerAndConsumerRoundTripKeyedLines() {
+        cluster.createTopic("cli-console", 1, 1);
+        Run produce = run(ConsoleProducer::new, "k1:hello\nk2:world\nk3:with:colon\n", with("--topic", "cli-console",
+                "--property", "parse.key=true", "--property", "key.separator=:", "--producer-property", "acks=all"));
+        assertEquals(0, produce.exitCode(), produce.err());
+        Run consume = run(ConsoleConsumer::new, "", with("--topic", "cli-console", "--from-beginning", "--max-messages", "3",
+                "--property", "print.key=true", "--property", "print.offset=true"));
+        assertEquals(0, consume.exitCode(), consume.err());
+        assertEquals("Offset:0\tk1\thello\nOffset:1\tk2\tworld\nOffset:2\tk3\twith:colon\n", consume.out());
+        assertTrue(consume.err().contains("Processed a total of 3 messages"), consume.err());
+        Run fromOffset = run(ConsoleConsumer::new, "", with("--topic", "cli-console", "--partition", "0", "--offset", "2",
+                "--max-messages", "1"));
+        assertEquals("with:colon\n", fromOffset.out());
+        Run timeout = run(ConsoleConsumer::new, "", with("--topic", "cli-console", "--timeout-ms", "500"));
+        assertEquals(0, timeout.exitCode(), timeout.err());
+        assertEquals("", timeout.out(), "without --from-beginning only new records are printed");
+    }
+
+    @Test
+    void verifiableProducerAndConsumerAgreeOnWhatWasAcknowledged() throws Exception {
+        cluster.createTopic("cli-verifiable", 3, 1);
+        Run produced = run(VerifiableProducer::new, "", with("--topic", "cli-verifiable", "--max-messages", "200", "--acks", "all",
+                "--value-prefix", "p", "--throughput", "5000"));
+        assertEquals(0, produced.exitCode(), produced.err());
+        Set<String> acked = new HashSet<>();
+        JsonNode toolData = null;
+        for (String line : produced.outLines()) {
+            JsonNode json = JSON.readTree(line);
+            switch (json.get("name").asText()) {
+                case "producer_send_success" -> {
+                    assertTrue(json.get("key").isNull());
+                    assertTrue(json.get("partition").asInt() >= 0 && json.get("offset").asLong() >= 0);
+                    acked.add(json.get("value").asText());
+                }
+                case "tool_data" -> toolData = json;
+                default -> throw new AssertionError("unexpected line " + line);
+            }
+        }
+        assertEquals(200, acked.size());
+        assertTrue(acked.contains("p.0") && acked.contains("p.199"));
+        assertEquals("{\"name\":\"tool_data\",\"sent\":200,\"acked\":200}", JSON.writeValueAsString(toolData));
+
+        Run consumed = run(VerifiableConsumer::new, "", with("--topic", "cli-verifiable", "--from-beginning", "--max-messages", "200",
+                "--group-id", "g1"));
+        assertEquals(0, consumed.exitCode(), consumed.err());
+        Set<String> read = new HashSet<>();
+        for (String line : consumed.outLines()) {
+            JsonNode json = JSON.readTree(line);
+            assertEquals("record_data", json.get("name").asText());
+            assertTrue(line.startsWith("{\"name\":\"record_data\",\"partition\":"), line);
+            read.add(json.get("value").asText());
+        }
+        assertEquals(acked, read);
+    }
+
+    @Test
+    void perfToolsPrintKafkaShapedResults() {
+        cluster.createTopic("cli-perf", 2, 1);
+        Run producer = run(ProducerPerformance::new, "", with("--topic", "cli-perf", "--num-records", "5000", "--record-size", "100",
+                "--throughput", "-1", "--producer-props", "acks=1", "linger.ms=5"));
+        assertEquals(0, producer.exitCode(), producer.err());
+        List<String> lines = producer.outLines();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.matches("5000 records sent, [\\d.]+ records/sec \\([\\d.]+ MB/sec\\), [\\d.]+ ms avg latency, [\\d.]+ ms max latency, "
+                + "\\d+ ms 50th, \\d+ ms 95th, \\d+ ms 99th, \\d+ ms 99.9th\\."), last);
+
+        Run consumer = run(ConsumerPerformance::new, "", with("--topic", "cli-perf", "--messages", "5000", "--timeout", "20000"));
+        assertEquals(0, consumer.exitCode(), consumer.err());
+        List<String> out = consumer.outLines();
+        assertEquals("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, "
+                + "fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec", out.get(0));
+        assertEquals("5000", out.get(1).split(", ")[4]);
+
+        Run tooMany = run(ConsumerPerformance::new, "", with("--topic", "cli-perf", "--messages", "999999", "--timeout", "500"));
+        assertEquals(1, tooMany.exitCode());
+        assertTrue(tooMany.err().contains("expected number of messages"), tooMany.err());
+    }
+
+    @Test
+    void configsToolAltersAndDescribesTopicConfigs() {
+        cluster.createTopic("cli-configs", 1, 1);
+        Run alter = run(ConfigsCommand::new, "", with("--entity-type", "topics", "--entity-name", "cli-configs", "--alter",
+                "--add-config", "retention.ms=7200000,retention.bytes=1048576"));
+        assertEquals(0, alter.exitCode(), alter.err());
+        cluster.awaitCondition(() -> run(ConfigsCommand::new, "", with("--entity-type", "topics", "--entity-name", "cli-configs",
+                "--describe")).out().contains("retention.ms=7200000"), 30_000, "altered config described");
+        Run describe = run(ConfigsCommand::new, "", with("--topic", "cli-configs", "--describe"));
+        assertTrue(describe.out().startsWith("Dynamic configs for topic cli-configs are:"), describe.out());
+        assertTrue(describe.out().contains("retention.bytes=1048576"), describe.out());
+        Run bad = run(ConfigsCommand::new, "", with("--entity-type", "topics", "--entity-name", "cli-configs", "--alter",
+                "--add-config", "retention.ms=soon"));
+        assertEquals(1, bad.exitCode());
+        assertTrue(bad.err().startsWith("Error: "), bad.err());
+    }
+}
