@@ -46,6 +46,8 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
     private ClientCallStreamObserver<FetchRequest> requests;
     private int outstandingCredits;
     private volatile boolean failed;
+    /** When the broker last answered (or the session opened); written by gRPC threads, read by the consumer's. */
+    private volatile long lastResponseMs = System.currentTimeMillis();
 
     private FetchSession(Node node, BlockingQueue<Object> events) {
         this.node = node;
@@ -70,6 +72,7 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
 
     @Override
     public void onNext(FetchResponse response) {
+        lastResponseMs = System.currentTimeMillis();
         events.add(new Data(this, response));
     }
 
@@ -135,9 +138,22 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
     void topUpCredits(int target) {
         int grant = target - outstandingCredits;
         if (grant > 0 && !failed) {
+            if (outstandingCredits == 0) {
+                // The broker owed nothing until now: its silence so far is not a fault.
+                lastResponseMs = System.currentTimeMillis();
+            }
             requests.onNext(FetchRequest.newBuilder().setCredit(FetchCredit.newBuilder().setResponses(grant)).build());
             outstandingCredits += grant;
         }
+    }
+
+    /**
+     * Whether the broker owes a response and has been silent for longer than {@code silenceLimitMs}. A live broker
+     * answers every fetch.max.wait.ms while it has credit, so silence beyond that plus request.timeout.ms means
+     * the stream is stuck even if the connection still looks up: this is the session's deadline.
+     */
+    boolean overdue(long nowMs, long silenceLimitMs) {
+        return !failed && outstandingCredits > 0 && nowMs - lastResponseMs > silenceLimitMs;
     }
 
     void close() {

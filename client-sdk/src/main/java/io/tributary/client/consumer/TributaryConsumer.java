@@ -192,6 +192,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 throwPendingError();
                 long now = System.currentTimeMillis();
                 metadata.maybeRefresh(now);
+                expireSilentSessions(now);
                 resetPositions(Math.max(1, Math.min(deadline - now, config.requestTimeoutMs())));
                 reconcileSessions(now);
                 ConsumerRecords<K, V> records = collect();
@@ -543,6 +544,18 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
             }
             for (TopicPartition tp : e.getValue().keySet()) {
                 assigned.get(tp).sessionNodeId = node.id();
+            }
+        }
+    }
+
+    private void expireSilentSessions(long nowMs) {
+        long limitMs = (long) config.fetchMaxWaitMs() + config.requestTimeoutMs();
+        for (FetchSession s : new ArrayList<>(sessions.values())) {
+            if (s.overdue(nowMs, limitMs)) {
+                log.warn("fetch session with broker {} sent nothing for over {} ms; reopening it", s.node(), limitMs);
+                s.close();
+                handleEvent(new FetchSession.Failure(s, io.grpc.Status.DEADLINE_EXCEEDED
+                        .withDescription("fetch session silent for " + limitMs + " ms").asRuntimeException()));
             }
         }
     }
