@@ -15,7 +15,9 @@ public enum ErrorCode {
     UNKNOWN_SERVER_ERROR(false, Status.Code.INTERNAL, "the broker hit an unexpected error"),
 
     // Storage and record validation.
-    CORRUPT_MESSAGE(true, Status.Code.INVALID_ARGUMENT, "a record batch failed its CRC or structure check"),
+    // Not retriable, unlike Kafka's: over gRPC (TCP + HTTP/2 framing) bytes do not rot in transit, so a batch that
+    // fails its check was built wrong and would fail again.
+    CORRUPT_MESSAGE(false, Status.Code.INVALID_ARGUMENT, "a record batch failed its CRC or structure check"),
     INVALID_RECORD(false, Status.Code.INVALID_ARGUMENT, "a record batch is well-formed but not acceptable"),
     MESSAGE_TOO_LARGE(false, Status.Code.INVALID_ARGUMENT, "a record batch exceeds message.max.bytes"),
     INVALID_TIMESTAMP(false, Status.Code.INVALID_ARGUMENT, "a record timestamp is out of the accepted range"),
