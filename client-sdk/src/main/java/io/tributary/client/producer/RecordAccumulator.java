@@ -160,12 +160,20 @@ public final class RecordAccumulator {
     }
 
     public ReadyCheckResult ready(Cluster cluster, long nowMs) {
+        return ready(cluster, nowMs, Set.of());
+    }
+
+    /** As {@link #ready(Cluster, long)}, ignoring {@code muted} partitions (those with a batch in flight when order must hold). */
+    public ReadyCheckResult ready(Cluster cluster, long nowMs, Set<TopicPartition> muted) {
         Set<Node> ready = new HashSet<>();
         long nextDelayMs = Long.MAX_VALUE;
         boolean unknownLeaders = false;
         boolean exhausted = memory.hasWaiters();
         boolean flushing = flushesInProgress.get() > 0 || closed;
         for (Map.Entry<TopicPartition, Deque<ProducerBatch>> e : batches.entrySet()) {
+            if (muted.contains(e.getKey())) {
+                continue;
+            }
             synchronized (e.getValue()) {
                 ProducerBatch first = e.getValue().peekFirst();
                 if (first == null) {
@@ -200,6 +208,12 @@ public final class RecordAccumulator {
      * (a single larger batch still goes alone). Drained batches are closed to appends and encoded.
      */
     public Map<Integer, List<ProducerBatch>> drain(Cluster cluster, Set<Node> nodes, int maxRequestSizeBytes, long nowMs) {
+        return drain(cluster, nodes, maxRequestSizeBytes, nowMs, Set.of());
+    }
+
+    /** As {@link #drain(Cluster, Set, int, long)}, leaving {@code muted} partitions' batches queued. */
+    public Map<Integer, List<ProducerBatch>> drain(Cluster cluster, Set<Node> nodes, int maxRequestSizeBytes, long nowMs,
+                                                   Set<TopicPartition> muted) {
         Map<Integer, List<ProducerBatch>> out = new HashMap<>();
         Set<Integer> nodeIds = new HashSet<>();
         nodes.forEach(n -> nodeIds.add(n.id()));
@@ -213,7 +227,7 @@ public final class RecordAccumulator {
         for (int i = 0; i < entries.size(); i++) {
             Map.Entry<TopicPartition, Deque<ProducerBatch>> e = entries.get((start + i) % entries.size());
             Node leader = cluster.leaderFor(e.getKey());
-            if (leader == null || !nodeIds.contains(leader.id())) {
+            if (leader == null || !nodeIds.contains(leader.id()) || muted.contains(e.getKey())) {
                 continue;
             }
             synchronized (e.getValue()) {

@@ -52,6 +52,12 @@ public final class Sender implements Runnable {
     private final LinkedBlockingDeque<Object> events = new LinkedBlockingDeque<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final Map<Integer, Integer> inFlightByNode = new HashMap<>();
+    /**
+     * With max.in.flight.requests.per.connection=1 order must hold even across a leader change: a partition
+     * with a batch in flight sends nothing else, anywhere, until that batch is settled (Kafka mutes the same way).
+     */
+    private final boolean guaranteeOrder;
+    private final Set<TopicPartition> muted = new java.util.HashSet<>();
     private long nextCorrelationId;
     private volatile boolean running = true;
     private volatile boolean forceClose;
@@ -72,6 +78,7 @@ public final class Sender implements Runnable {
         this.acks = acks;
         this.retries = retries;
         this.maxInFlightPerNode = maxInFlightPerNode;
+        this.guaranteeOrder = maxInFlightPerNode == 1;
         this.maxRequestSizeBytes = maxRequestSizeBytes;
         this.requestTimeoutMs = requestTimeoutMs;
         this.clientId = clientId;
@@ -119,7 +126,7 @@ public final class Sender implements Runnable {
         }
         metadata.maybeRefresh(nowMs);
         Cluster cluster = metadata.cluster();
-        RecordAccumulator.ReadyCheckResult ready = accumulator.ready(cluster, nowMs);
+        RecordAccumulator.ReadyCheckResult ready = accumulator.ready(cluster, nowMs, muted);
         if (ready.unknownLeadersExist()) {
             metadata.requestUpdate();
         }
@@ -129,7 +136,7 @@ public final class Sender implements Runnable {
                 sendable.add(n);
             }
         }
-        Map<Integer, List<ProducerBatch>> drained = accumulator.drain(cluster, sendable, maxRequestSizeBytes, nowMs);
+        Map<Integer, List<ProducerBatch>> drained = accumulator.drain(cluster, sendable, maxRequestSizeBytes, nowMs, muted);
         for (Map.Entry<Integer, List<ProducerBatch>> e : drained.entrySet()) {
             sendRequest(cluster.node(e.getKey()), e.getValue(), nowMs);
         }
@@ -146,6 +153,9 @@ public final class Sender implements Runnable {
                 .setTimeoutMs(requestTimeoutMs).setClientId(clientId);
         for (ProducerBatch b : batches) {
             b.onSend(nowMs);
+            if (guaranteeOrder && acks != 0) {
+                muted.add(b.topicPartition());
+            }
             request.addPartitions(PartitionProduceData.newBuilder()
                     .setTopic(b.topicPartition().topic())
                     .setPartition(b.topicPartition().partition())
@@ -223,6 +233,8 @@ public final class Sender implements Runnable {
         InFlight request = inFlight.remove(correlationId);
         if (request != null) {
             inFlightByNode.merge(request.node().id(), -1, Integer::sum);
+            // Unmuting before settling is safe: a retried batch goes back to the front of its queue.
+            request.batches().forEach(b -> muted.remove(b.topicPartition()));
         }
         return request;
     }

@@ -232,4 +232,24 @@ class SenderTest {
         sender.runOnce(201);
         assertEquals(3, f.get().offset());
     }
+
+    @Test
+    void withOneInFlightAPartitionWaitsForItsBatchEvenOnAnotherLeader() {
+        Sender sender = sender(1, 3, 1);
+        append(0);
+        sender.runOnce(10);
+        append(10);
+        accumulator.append(new TopicPartition("t", 1), 10, null, "w".getBytes(), null, null, 0, false, 10);
+        sender.runOnce(30);
+        assertEquals(1, transport.requests.size(), "partition 0 is muted while its batch is in flight");
+        transport.respondError(0, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        sender.runOnce(31);
+        assertEquals(1, transport.requests.get(1).getPartitions(0).getPartition(), "partition 1 goes while 0 backs off");
+        transport.respond(1, 0);
+        sender.runOnce(200);
+        ProduceRequest retry = transport.requests.get(2);
+        assertEquals(0, retry.getPartitions(0).getPartition());
+        assertEquals(transport.requests.get(0).getPartitions(0).getRecords(), retry.getPartitions(0).getRecords(),
+                "the failed batch goes first, before the newer one of the same partition");
+    }
 }
