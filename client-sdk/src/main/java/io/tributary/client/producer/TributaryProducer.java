@@ -51,7 +51,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
     private final Thread senderThread;
     private final long maxBlockMs;
     private final int maxRequestSizeBytes;
-    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public TributaryProducer(Properties props) {
         this(new ProducerConfig(props), null, null);
@@ -109,7 +109,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
      * @return a future completed when the record is acknowledged (or with acks=0, sent)
      */
     public Future<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
-        if (closed) {
+        if (closed.get()) {
             throw new IllegalStateException("cannot send after the producer is closed");
         }
         try {
@@ -196,10 +196,9 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
      * then fails whatever is left and releases the connections.
      */
     public void close(Duration timeout) {
-        if (closed) {
-            return;
+        if (!closed.compareAndSet(false, true)) {
+            return; // closed already, or closing on another thread (e.g. a shutdown hook)
         }
-        closed = true;
         long timeoutMs = timeout.toMillis() < 0 ? 0 : timeout.toMillis();
         accumulator.close();
         sender.initiateClose();

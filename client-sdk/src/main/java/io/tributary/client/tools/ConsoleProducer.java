@@ -70,8 +70,11 @@ public final class ConsoleProducer extends ToolCommand {
         Topics.requireExists(props, topic);
         AtomicLong failed = new AtomicLong();
         AtomicReference<Exception> firstError = new AtomicReference<>();
-        try (TributaryProducer<byte[], byte[]> producer = new TributaryProducer<>(props);
-             BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+        TributaryProducer<byte[], byte[]> producer = new TributaryProducer<>(props);
+        // Ctrl-C ends the input early: still deliver what was read, as kafka-console-producer.sh does.
+        Thread hook = new Thread(() -> producer.close(Duration.ofSeconds(10)), "console-producer-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (producer; BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             long lineNo = 0;
             while ((line = lines.readLine()) != null) {
@@ -104,6 +107,12 @@ public final class ConsoleProducer extends ToolCommand {
             producer.close(Duration.ofSeconds(30));
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is already closing the producer.
+            }
         }
         if (failed.get() > 0) {
             throw new ToolException(failed.get() + " record(s) could not be sent; first error: " + oneLine(firstError.get()));
