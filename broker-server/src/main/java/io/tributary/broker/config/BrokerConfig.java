@@ -61,6 +61,10 @@ public final class BrokerConfig {
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_FETCH_RESPONSE_MAX_BYTES = "replica.fetch.response.max.bytes";
+    public static final String REPLICA_FETCH_BACKOFF_MS = "replica.fetch.backoff.ms";
     public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
     public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
     public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
@@ -106,6 +110,10 @@ public final class BrokerConfig {
             .define(SOCKET_REQUEST_MAX_BYTES, INT, 100 * 1024 * 1024, atLeast(1024), "Largest gRPC message a client may send (all batches of one produce request).")
             .define(REQUEST_TIMEOUT_MS, INT, 30_000, atLeast(1), "Longest a produce may wait for replication when the request sets no timeout.")
             .define(REPLICA_LAG_TIME_MAX_MS, LONG, 30_000L, atLeast(1), "A follower not caught up for this long leaves the ISR.")
+            .define(REPLICA_FETCH_WAIT_MAX_MS, INT, 500, between(0, 30_000), "Longest a follower's fetch waits at the leader for new data.")
+            .define(REPLICA_FETCH_MAX_BYTES, INT, 1024 * 1024, atLeast(1024), "Bytes a follower asks for per partition in one fetch (the first batch comes even if larger).")
+            .define(REPLICA_FETCH_RESPONSE_MAX_BYTES, INT, 10 * 1024 * 1024, atLeast(1024), "Bytes a follower asks for in one fetch across partitions.")
+            .define(REPLICA_FETCH_BACKOFF_MS, INT, 200, between(0, 60_000), "Pause before a follower retries after a fetch error.")
             .define(ZOOKEEPER_CONNECT, STRING, NO_DEFAULT, "ZooKeeper ensemble host:port,host:port[/chroot] (default chroot /tributary).")
             .define(ZOOKEEPER_SESSION_TIMEOUT_MS, INT, 18_000, atLeast(1000), "ZooKeeper session timeout.")
             .define(ZOOKEEPER_CONNECTION_TIMEOUT_MS, INT, 18_000, atLeast(100), "How long start-up waits to connect to ZooKeeper.")
@@ -263,6 +271,22 @@ public final class BrokerConfig {
 
     public long replicaLagTimeMaxMs() {
         return (Long) get(REPLICA_LAG_TIME_MAX_MS);
+    }
+
+    public int replicaFetchWaitMaxMs() {
+        return (Integer) get(REPLICA_FETCH_WAIT_MAX_MS);
+    }
+
+    public int replicaFetchMaxBytes() {
+        return (Integer) get(REPLICA_FETCH_MAX_BYTES);
+    }
+
+    public int replicaFetchResponseMaxBytes() {
+        return (Integer) get(REPLICA_FETCH_RESPONSE_MAX_BYTES);
+    }
+
+    public int replicaFetchBackoffMs() {
+        return (Integer) get(REPLICA_FETCH_BACKOFF_MS);
     }
 
     public String zookeeperConnect() {

@@ -175,7 +175,9 @@ public final class PartitionLog implements Closeable {
         long nextOffset = active.readNextOffset();
         end = new LogEndPosition(nextOffset, active.baseOffset(), active.size());
         logStartOffset = segments.firstKey();
-        highWatermark = nextOffset;
+        // Nothing is known committed until the partition's leader says so (a single-replica leader moves it to its log
+        // end at once); starting at the log end could show consumers records a new leader does not have.
+        highWatermark = logStartOffset;
         recoveryPoint = needsRecovery ? nextOffset : Math.min(Math.max(recoveryPointHint, logStartOffset), nextOffset);
         if (needsRecovery) {
             flushSegments(logStartOffset);
@@ -250,7 +252,8 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Moves the high watermark, which bounds what consumers read and what retention may delete. The replication
-     * layer owns it; with a single replica it follows the log end. Clamped to [log start, log end]; never moves
+     * layer owns it; with a single replica it follows the log end. It starts at the log start offset when the log is
+     * opened. Clamped to [log start, log end]; never moves
      * backwards except through truncation.
      */
     public void updateHighWatermark(long offset) {

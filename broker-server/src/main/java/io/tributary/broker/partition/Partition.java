@@ -8,7 +8,9 @@ import io.tributary.broker.log.LogReadInfo;
 import io.tributary.broker.log.PartitionLog;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -28,25 +30,45 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>The high watermark is the smallest log end offset across the ISR. With a single replica it follows this
  * broker's log end at once; with more, it waits for followers to report their log end offsets
- * ({@link #recordFollowerEndOffset}), which the replication layer does.
+ * ({@link #updateFollowerFetchState}), which the replication layer does.
  */
 public final class Partition {
     private final TopicPartition topicPartition;
     private final int localBrokerId;
     private final PartitionLog log;
     private final PartitionWatchers watchers;
+    private final PartitionWatchers appendWatchers;
     private final ReentrantReadWriteLock leaderLock = new ReentrantReadWriteLock();
     private volatile LeaderState state = LeaderState.NONE;
-    /** Followers' last reported log end offsets (replication fills this). */
-    private final Map<Integer, Long> followerEndOffsets = new ConcurrentHashMap<>();
+
+    /**
+     * What the leader knows of a follower from its fetches (Kafka's ReplicaState): its log end offset, and since when
+     * it has been caught up. Immutable; swapped whole.
+     *
+     * @param logEndOffset               the follower's log end offset (its last fetch offset); -1 before its first fetch
+     * @param lastCaughtUpTimeMs         the last time the follower had everything the leader had
+     * @param lastFetchLeaderEndOffset   the leader's log end offset when it answered the follower's previous fetch
+     * @param lastFetchTimeMs            when that previous fetch came
+     */
+    record FollowerState(long logEndOffset, long lastCaughtUpTimeMs, long lastFetchLeaderEndOffset, long lastFetchTimeMs) {
+    }
+
+    /** Followers as seen by this broker while it leads; reset on every new leadership. */
+    private final Map<Integer, FollowerState> followers = new ConcurrentHashMap<>();
     /** acks=all appends waiting for the high watermark to pass their last offset, keyed by that offset + 1. */
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> replicationWaiters = new ConcurrentSkipListMap<>();
 
-    public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, PartitionWatchers watchers) {
+    public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, PartitionWatchers watchers,
+                     PartitionWatchers appendWatchers) {
         this.topicPartition = topicPartition;
         this.localBrokerId = localBrokerId;
         this.log = log;
         this.watchers = watchers;
+        this.appendWatchers = appendWatchers;
+    }
+
+    public int localBrokerId() {
+        return localBrokerId;
     }
 
     public TopicPartition topicPartition() {
@@ -72,13 +94,25 @@ public final class Partition {
             LeaderState old = state;
             state = newState;
             if (newState.leader() != localBrokerId) {
-                followerEndOffsets.clear();
+                followers.clear();
                 // A former leader can no longer promise replication of what it appended: fail the waiters so
                 // producers retry against the new leader.
                 failReplicationWaiters(new TributaryException(ErrorCode.NOT_LEADER_OR_FOLLOWER,
                         "leadership of " + topicPartition + " moved to broker " + newState.leader() + " before replication finished"));
             } else if (old.leader() != localBrokerId || old.leaderEpoch() != newState.leaderEpoch()) {
-                followerEndOffsets.keySet().retainAll(newState.replicas());
+                // A new leadership: every follower gets a full replica.lag.time.max.ms to show it keeps up.
+                long now = System.currentTimeMillis();
+                followers.clear();
+                for (int replica : newState.replicas()) {
+                    if (replica != localBrokerId) {
+                        followers.put(replica, new FollowerState(-1L, now, -1L, now));
+                    }
+                }
+            }
+            if (newState.leader() == localBrokerId && newState.isr().size() < log.config().minInSyncReplicas()) {
+                failReplicationWaiters(new TributaryException(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, topicPartition
+                        + ": the in-sync replicas shrank to " + newState.isr() + ", below min.insync.replicas="
+                        + log.config().minInSyncReplicas() + ", before the records were replicated"));
             }
         } finally {
             leaderLock.writeLock().unlock();
@@ -110,8 +144,62 @@ public final class Partition {
         } finally {
             leaderLock.readLock().unlock();
         }
+        appendWatchers.notifyDataAvailable(topicPartition);
         maybeIncrementHighWatermark();
         return info;
+    }
+
+    /**
+     * Appends batches fetched from the leader, if this broker still follows at {@code leaderEpoch}: a role change
+     * between the fetch and the append must not let stale data in.
+     *
+     * @return false when the role changed and nothing was appended
+     */
+    public boolean appendAsFollower(ByteBuffer records, int leaderEpoch, long leaderHighWatermark) {
+        leaderLock.readLock().lock();
+        try {
+            LeaderState s = state;
+            if (s.leader() == localBrokerId || s.leaderEpoch() != leaderEpoch) {
+                return false;
+            }
+            if (records.hasRemaining()) {
+                log.appendAsFollower(records);
+            }
+            log.updateHighWatermark(Math.min(leaderHighWatermark, log.logEndOffset()));
+            return true;
+        } finally {
+            leaderLock.readLock().unlock();
+        }
+    }
+
+    /** Truncates a follower's divergent suffix, if it still follows at {@code leaderEpoch}. */
+    public boolean truncateAsFollower(long offset, int leaderEpoch) {
+        leaderLock.readLock().lock();
+        try {
+            LeaderState s = state;
+            if (s.leader() == localBrokerId || s.leaderEpoch() != leaderEpoch) {
+                return false;
+            }
+            log.truncateTo(offset);
+            return true;
+        } finally {
+            leaderLock.readLock().unlock();
+        }
+    }
+
+    /** Restarts a follower's empty log at the leader's log start (it fell behind retention). */
+    public boolean resetAsFollower(long offset, int leaderEpoch) {
+        leaderLock.readLock().lock();
+        try {
+            LeaderState s = state;
+            if (s.leader() == localBrokerId || s.leaderEpoch() != leaderEpoch) {
+                return false;
+            }
+            log.truncateFullyAndStartAt(offset);
+            return true;
+        } finally {
+            leaderLock.readLock().unlock();
+        }
     }
 
     /** Reads committed data (below the high watermark) for a consumer; only the leader serves it. */
@@ -148,26 +236,92 @@ public final class Partition {
         }
     }
 
-    /** Replication seam: a follower reported its log end offset. */
-    public void recordFollowerEndOffset(int brokerId, long logEndOffset) {
-        followerEndOffsets.put(brokerId, logEndOffset);
+    /**
+     * Leader: a follower fetched from {@code fetchOffset}, so it has everything below. Updates its state (Kafka's
+     * rule for "caught up": it had the leader's log end at this fetch, or at least what the leader had when it
+     * answered the previous fetch) and the high watermark.
+     */
+    public void updateFollowerFetchState(int replicaId, long fetchOffset, long nowMs) {
+        leaderLock.readLock().lock();
+        try {
+            if (state.leader() != localBrokerId || replicaId == localBrokerId) {
+                return;
+            }
+            long leaderEnd = log.logEndOffset();
+            FollowerState prev = followers.getOrDefault(replicaId, new FollowerState(-1L, nowMs, -1L, nowMs));
+            long caughtUp = fetchOffset >= leaderEnd ? nowMs
+                    : fetchOffset >= prev.lastFetchLeaderEndOffset() && prev.lastFetchLeaderEndOffset() >= 0
+                    ? Math.max(prev.lastCaughtUpTimeMs(), prev.lastFetchTimeMs()) : prev.lastCaughtUpTimeMs();
+            followers.put(replicaId, new FollowerState(fetchOffset, caughtUp, leaderEnd, nowMs));
+        } finally {
+            leaderLock.readLock().unlock();
+        }
         maybeIncrementHighWatermark();
     }
 
-    /** The smallest log end offset across the ISR; followers that have not reported count as 0. */
+    /** Leader: ISR members (other than itself) that have not been caught up for {@code lagMaxMs}. */
+    public List<Integer> laggingInSyncReplicas(long nowMs, long lagMaxMs) {
+        LeaderState s = state;
+        List<Integer> lagging = new ArrayList<>();
+        if (s.leader() != localBrokerId) {
+            return lagging;
+        }
+        for (int replica : s.isr()) {
+            FollowerState f = followers.get(replica);
+            if (replica != localBrokerId && (f == null || nowMs - f.lastCaughtUpTimeMs() > lagMaxMs)) {
+                lagging.add(replica);
+            }
+        }
+        return lagging;
+    }
+
+    /**
+     * Leader: assigned replicas outside the ISR that have reached the high watermark and the start of this leader
+     * epoch, so adding them cannot let the high watermark go back (Kafka's ISR expansion rule).
+     */
+    public List<Integer> caughtUpOutOfSyncReplicas() {
+        LeaderState s = state;
+        List<Integer> ready = new ArrayList<>();
+        if (s.leader() != localBrokerId) {
+            return ready;
+        }
+        long hw = log.highWatermark();
+        long epochStart = log.leaderEpochCache().entries().stream().filter(e -> e.epoch() == s.leaderEpoch())
+                .mapToLong(e -> e.startOffset()).findFirst().orElse(0L);
+        for (int replica : s.replicas()) {
+            FollowerState f = followers.get(replica);
+            if (replica != localBrokerId && !s.isr().contains(replica) && f != null
+                    && f.logEndOffset() >= hw && f.logEndOffset() >= epochStart) {
+                ready.add(replica);
+            }
+        }
+        return ready;
+    }
+
+    /** Reads a follower's fetch: everything up to the log end, not just the high watermark. */
+    public LogReadInfo readForFollower(long offset, int maxBytes, boolean minOneBatch) {
+        return log.read(offset, maxBytes, Long.MAX_VALUE, minOneBatch);
+    }
+
+    /**
+     * The smallest log end offset across the ISR, if the ISR has at least min.insync.replicas members: below that
+     * the high watermark stays where it is (acks=all writes then time out or fail rather than be acknowledged by
+     * too few replicas). Followers that have not fetched yet count as 0.
+     */
     private void maybeIncrementHighWatermark() {
         long before;
         long after;
         leaderLock.readLock().lock();
         try {
             LeaderState s = state;
-            if (s.leader() != localBrokerId) {
+            if (s.leader() != localBrokerId || s.isr().size() < log.config().minInSyncReplicas()) {
                 return;
             }
             long min = log.logEndOffset();
             for (int replica : s.isr()) {
                 if (replica != localBrokerId) {
-                    min = Math.min(min, followerEndOffsets.getOrDefault(replica, 0L));
+                    FollowerState f = followers.get(replica);
+                    min = Math.min(min, f == null ? 0L : Math.max(0L, f.logEndOffset()));
                 }
             }
             before = log.highWatermark();

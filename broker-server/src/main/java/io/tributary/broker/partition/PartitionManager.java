@@ -45,6 +45,8 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     private final BrokerConfig config;
     private final Supplier<ClusterMetadata> metadata;
     private final PartitionWatchers watchers = new PartitionWatchers();
+    private final PartitionWatchers appendWatchers = new PartitionWatchers();
+    private volatile ReplicaRoleHooks replicaHooks = ReplicaRoleHooks.NONE;
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Consumer<SessionState>> sessionListeners = new CopyOnWriteArrayList<>();
     /** Whether this broker has a ZooKeeper session with a quorum and is registered: asked, not tracked from events. */
@@ -63,8 +65,42 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
         return brokerId;
     }
 
+    /** Told when the high watermark advances: consumers' fetch sessions wait on it. */
     public PartitionWatchers watchers() {
         return watchers;
+    }
+
+    /** Told when a leader appends: followers' replica fetches wait on it. */
+    public PartitionWatchers appendWatchers() {
+        return appendWatchers;
+    }
+
+    /** How the replication layer hears about role changes (fetchers to start or stop). Set once at start-up. */
+    public interface ReplicaRoleHooks {
+        ReplicaRoleHooks NONE = new ReplicaRoleHooks() {
+            @Override
+            public void onLeader(Partition partition) {
+            }
+
+            @Override
+            public void onFollower(Partition partition) {
+            }
+
+            @Override
+            public void onStopped(TopicPartition tp) {
+            }
+        };
+
+        void onLeader(Partition partition);
+
+        /** This broker follows {@code partition.state().leader()} (-1: nobody to follow yet) at its leader epoch. */
+        void onFollower(Partition partition);
+
+        void onStopped(TopicPartition tp);
+    }
+
+    public void setReplicaRoleHooks(ReplicaRoleHooks hooks) {
+        this.replicaHooks = hooks;
     }
 
     public ClusterMetadata metadata() {
@@ -170,18 +206,27 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
             Partition p = partitions.computeIfAbsent(tp, k -> {
                 PartitionLog plog = logManager.getOrCreateLog(k);
                 plog.updateConfig(logConfigFor(k.topic()));
-                return new Partition(k, brokerId, plog, watchers);
+                return new Partition(k, brokerId, plog, watchers, appendWatchers);
             });
             LeaderState next = new LeaderState(role.leader(), role.leaderEpoch(), role.isr(), role.replicas(),
                     role.controllerEpoch(), role.stateZkVersion());
             LeaderState current = p.state();
+            boolean sameEpoch = current.leaderEpoch() == next.leaderEpoch();
             if (current.leaderEpoch() > next.leaderEpoch()
-                    || (current.leaderEpoch() == next.leaderEpoch() && current.controllerEpoch() > next.controllerEpoch())) {
+                    || (sameEpoch && current.controllerEpoch() > next.controllerEpoch())
+                    // Our own ISR write is applied before the cache sees it; an older znode version is old news.
+                    || (sameEpoch && current.controllerEpoch() == next.controllerEpoch()
+                        && current.stateZkVersion() > next.stateZkVersion())) {
                 log.warn("{}: ignoring stale role {} (have epoch {}, controller epoch {})", tp, role,
                         current.leaderEpoch(), current.controllerEpoch());
                 return;
             }
             p.applyState(next);
+            if (next.leader() == brokerId) {
+                replicaHooks.onLeader(p);
+            } else {
+                replicaHooks.onFollower(p);
+            }
             log.info("{}: {} at leader epoch {} (isr {})", tp, role.leader() == brokerId ? "leader" : "follower of " + role.leader(),
                     role.leaderEpoch(), role.isr());
         } catch (RuntimeException e) {
@@ -191,6 +236,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
 
     @Override
     public void onStopReplica(TopicPartition tp, boolean deletePartition) {
+        replicaHooks.onStopped(tp);
         Partition p = partitions.remove(tp);
         if (p != null) {
             p.close(deletePartition ? "was deleted" : "moved away from this broker");

@@ -23,6 +23,10 @@ import io.tributary.broker.grpc.ProducerService;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.produce.ProduceHandler;
+import io.tributary.broker.grpc.ReplicationService;
+import io.tributary.broker.replication.IsrManager;
+import io.tributary.broker.replication.ReplicaFetchHandler;
+import io.tributary.broker.replication.ReplicaFetcherManager;
 import io.tributary.coordination.BrokerCoordination;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.CoordinationConfig;
@@ -69,6 +73,8 @@ public final class BrokerServer implements AutoCloseable {
     private PartitionManager partitionManager;
     private FetchSessions fetchSessions;
     private BrokerChannels channels;
+    private ReplicaFetcherManager fetcherManager;
+    private ScheduledExecutorService replicationTimer;
     private ExecutorService requestExecutor;
     private ScheduledExecutorService healthRefresher;
     private Server server;
@@ -107,12 +113,24 @@ public final class BrokerServer implements AutoCloseable {
             AdminHandler adminHandler = new AdminHandler(partitionManager, () -> coordinationRef.get().topicAdmin(),
                     config, metadataHandler, channels);
             ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config, autoCreator);
+            IsrManager isrManager = new IsrManager(partitionManager, () -> coordinationRef.get().partitionStateStore(),
+                    partitionManager::sessionConnected, config.replicaLagTimeMaxMs());
+            replicationTimer = Executors.newScheduledThreadPool(2, r -> {
+                Thread t = new Thread(r, "replica-fetch-wait");
+                t.setDaemon(true);
+                return t;
+            });
+            ReplicaFetchHandler replicaFetchHandler = new ReplicaFetchHandler(partitionManager, isrManager, replicationTimer, replicationTimer);
+            fetcherManager = new ReplicaFetcherManager(partitionManager, channels, config,
+                    () -> coordinationRef.get().brokerEpoch(), isrManager);
+            partitionManager.setReplicaRoleHooks(fetcherManager);
 
             server = buildServer(List.of(
                     new ProducerService(produceHandler, config.maxInflightProduceRequestsPerStream()),
                     new ConsumerService(fetchSessions),
                     new MetadataService(metadataHandler),
-                    new AdminService(adminHandler))).start();
+                    new AdminService(adminHandler),
+                    new ReplicationService(replicaFetchHandler))).start();
             int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
             log.info("broker {} listening on {}:{}", config.brokerId(), config.listenHost(), port);
 
@@ -235,6 +253,9 @@ public final class BrokerServer implements AutoCloseable {
         if (coordination != null) {
             coordination.close();
         }
+        if (fetcherManager != null) {
+            fetcherManager.close();
+        }
         if (server != null) {
             server.shutdown();
             try {
@@ -249,6 +270,9 @@ public final class BrokerServer implements AutoCloseable {
         }
         if (fetchSessions != null) {
             fetchSessions.close();
+        }
+        if (replicationTimer != null) {
+            replicationTimer.shutdownNow();
         }
         if (channels != null) {
             channels.close();

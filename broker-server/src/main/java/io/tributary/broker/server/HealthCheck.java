@@ -1,0 +1,89 @@
+package io.tributary.broker.server;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java io.tributary.broker.server.HealthCheck HOST:PORT [--timeout-ms MS]}: asks one broker's
+ * {@code grpc.health.v1.Health/Check} (overall service "") and prints its status on standard output:
+ * {@code SERVING}, {@code NOT_SERVING}, {@code UNKNOWN}, {@code SERVICE_UNKNOWN} or {@code UNREACHABLE}.
+ * Exit status 0 only for SERVING, 1 otherwise, 2 for a usage error. Used by {@code scripts/brokers.sh},
+ * {@code scripts/tributary-dev.sh} and the container image's HEALTHCHECK.
+ */
+public final class HealthCheck {
+    private HealthCheck() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+            System.out.println("usage: HealthCheck HOST:PORT [--timeout-ms MS]");
+            System.out.println("Prints the broker's gRPC health (SERVING, NOT_SERVING, UNREACHABLE, ...); exits 0 only when SERVING.");
+            System.exit(args.length == 0 ? 2 : 0);
+        }
+        long timeoutMs = 3_000;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                if (args[i].equals("--timeout-ms") && i + 1 < args.length) {
+                    timeoutMs = Long.parseLong(args[++i]);
+                } else {
+                    throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
+                }
+            }
+            HostPort target = HostPort.parse(args[0]);
+            String status = check(target, timeoutMs);
+            System.out.println(status);
+            System.exit(status.equals("SERVING") ? 0 : 1);
+        } catch (IllegalArgumentException e) {
+            System.err.println("HealthCheck: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /** The broker's overall health status name, or {@code UNREACHABLE} (the reason goes to standard error). */
+    static String check(HostPort target, long timeoutMs) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build();
+        try {
+            HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                    .check(HealthCheckRequest.newBuilder().setService("").build());
+            return response.getStatus().name();
+        } catch (StatusRuntimeException e) {
+            System.err.println(target + ": " + e.getStatus().getCode()
+                    + (e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")"));
+            return "UNREACHABLE";
+        } finally {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** host:port as given on a command line. */
+    record HostPort(String host, int port) {
+        static HostPort parse(String s) {
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0 || colon == s.length() - 1) {
+                throw new IllegalArgumentException("'" + s + "' is not HOST:PORT");
+            }
+            try {
+                return new HostPort(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + s + "' has an invalid port");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return host + ":" + port;
+        }
+    }
+}
