@@ -6,7 +6,11 @@ import io.tributary.api.TributaryException;
 
 import java.util.Set;
 
-/** A partition has no position and {@code auto.offset.reset=none} forbids choosing one. */
+/**
+ * A partition has no position and {@code auto.offset.reset=none} forbids choosing one.
+ *
+ * <p>Immutable.
+ */
 public final class NoOffsetForPartitionException extends TributaryException {
     private static final long serialVersionUID = 1L;
 

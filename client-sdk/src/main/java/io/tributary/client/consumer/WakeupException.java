@@ -1,6 +1,10 @@
 package io.tributary.client.consumer;
 
-/** Thrown by a blocking consumer call after another thread called {@link TributaryConsumer#wakeup()}. */
+/**
+ * Thrown by a blocking consumer call after another thread called {@link TributaryConsumer#wakeup()}.
+ *
+ * <p>Immutable.
+ */
 public final class WakeupException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,10 @@
 package io.tributary.client.serialization;
 
-/** A key or value could not be turned into bytes or back. */
+/**
+ * A key or value could not be turned into bytes or back.
+ *
+ * <p>Immutable.
+ */
 public final class SerializationException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

@@ -15,7 +15,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code tributary-configs.sh}: describe and alter topic and broker configs, with kafka-configs.sh's flags. */
+/**
+ * {@code tributary-configs.sh}: describe and alter topic and broker configs, with kafka-configs.sh's flags.
+ *
+ * <p>One instance runs once, on the tool's main thread.
+ */
 @Command(name = "tributary-configs.sh", sortOptions = false,
         description = "Describe or change the configuration of a topic or broker.",
         footer = {"", "Examples:",

@@ -16,7 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code tributary-console-consumer.sh}: print records to standard output, as kafka-console-consumer.sh. */
+/**
+ * {@code tributary-console-consumer.sh}: print records to standard output, as kafka-console-consumer.sh.
+ *
+ * <p>One instance runs once, on the tool's main thread; a shutdown hook only calls the consumer's wakeup().
+ */
 @Command(name = "tributary-console-consumer.sh", sortOptions = false,
         description = "Print the records of a topic to standard output, one per line.",
         footer = {"", "Partitions are assigned directly (every partition of the topic, or --partition); --group is accepted",

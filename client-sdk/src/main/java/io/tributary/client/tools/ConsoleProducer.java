@@ -22,7 +22,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** {@code tributary-console-producer.sh}: one record per line of standard input, as kafka-console-producer.sh. */
+/**
+ * {@code tributary-console-producer.sh}: one record per line of standard input, as kafka-console-producer.sh.
+ *
+ * <p>One instance runs once, on the tool's main thread; send callbacks report from the producer's sender thread to the (synchronized) error stream.
+ */
 @Command(name = "tributary-console-producer.sh", sortOptions = false,
         description = "Read lines from standard input and send each as a record.",
         footer = {"", "Example:", "  echo 'k1:v1' | tributary-console-producer.sh --bootstrap-server 127.0.0.1:9092 --topic orders "

@@ -19,6 +19,8 @@ import java.util.Map;
  * result line ({@code start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
  * rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec}); a progress line every
  * {@code --reporting-interval} ms (to standard output with --show-detailed-stats, else to standard error).
+ *
+ * <p>One instance runs once, on the tool's main thread.
  */
 @Command(name = "tributary-consumer-perf-test.sh", sortOptions = false,
         description = "Measure consumer throughput.",

@@ -20,6 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code tributary-producer-perf-test.sh}: kafka-producer-perf-test.sh's flags and output. A progress line every
  * {@code --reporting-interval} ms (5 s), then one final line:
  * {@code N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th.}
+ *
+ * <p>One instance runs once, on the tool's main thread; statistics are updated from the producer's sender thread under their own monitor.
  */
 @Command(name = "tributary-producer-perf-test.sh", sortOptions = false,
         description = "Measure producer throughput and latency.",

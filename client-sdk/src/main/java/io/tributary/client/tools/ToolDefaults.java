@@ -5,6 +5,8 @@ import java.util.Map;
 /**
  * Client settings the tools start from (a properties file or flags override them): shorter timeouts than a
  * long-running application wants, so a person at a terminal learns of an unreachable cluster within seconds.
+ *
+ * <p>Immutable.
  */
 final class ToolDefaults {
     static final Map<String, Object> ADMIN = Map.of("request.timeout.ms", "10000", "default.api.timeout.ms", "15000",

@@ -6,7 +6,11 @@ import io.tributary.client.tools.ToolCommand.ToolException;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Checks a tool's topic exists before doing anything, so a typo fails at once with a clear reason. */
+/**
+ * Checks a tool's topic exists before doing anything, so a typo fails at once with a clear reason.
+ *
+ * <p>Stateless and thread-safe.
+ */
 final class Topics {
     private Topics() {
     }

@@ -18,7 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** {@code tributary-topics.sh}: create, list, describe, alter and delete topics, with kafka-topics.sh's flags. */
+/**
+ * {@code tributary-topics.sh}: create, list, describe, alter and delete topics, with kafka-topics.sh's flags.
+ *
+ * <p>One instance runs once, on the tool's main thread.
+ */
 @Command(name = "tributary-topics.sh", sortOptions = false,
         description = "Create, delete, describe, or change a topic.",
         footer = {"", "Examples:",

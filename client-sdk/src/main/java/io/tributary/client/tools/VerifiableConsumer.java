@@ -22,6 +22,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code tributary-verifiable-consumer.sh}: reads every partition of a topic and prints one JSON line per record:
  * {@code {"name":"record_data","partition":2,"offset":1234,"key":null,"value":"17"}}.
+ *
+ * <p>One instance runs once, on the tool's main thread; a shutdown hook only calls the consumer's wakeup().
  */
 @Command(name = "tributary-verifiable-consumer.sh", sortOptions = false,
         description = "Read a topic and print each record as a JSON line.",

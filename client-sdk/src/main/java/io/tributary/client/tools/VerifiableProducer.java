@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {"name":"tool_data","sent":N,"acked":A}
  * </pre>
  * Exit 0 once every send has an outcome (errors included: they are data); non-zero when the tool itself cannot run.
+ *
+ * <p>One instance runs once, on the tool's main thread; outcome lines are printed from the producer's sender thread, one whole line at a time.
  */
 @Command(name = "tributary-verifiable-producer.sh", sortOptions = false,
         description = "Send numbered values and print each acknowledgement or error as a JSON line.")
