@@ -60,7 +60,7 @@ public final class BrokerCoordination implements Closeable {
         // The controller tells the election when it finds itself fenced; the election is created after it.
         AtomicReference<ControllerElection> electionRef = new AtomicReference<>();
         this.controller = new Controller(id, client, layout, cache, config.uncleanLeaderElectionEnable(),
-                config.controllerReconcileIntervalMs(), fence -> electionRef.get().resignAfterFencing(fence));
+                config.controllerReconcileIntervalMs(), config.leaderRebalance(), fence -> electionRef.get().resignAfterFencing(fence));
         this.election = new ControllerElection(client, layout, id, controller);
         electionRef.set(election);
         this.topicAdmin = new TopicAdmin(client, layout, config.deleteTopicEnable(), new ReplicaAssigner());

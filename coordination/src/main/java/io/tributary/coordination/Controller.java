@@ -59,6 +59,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
     private final Consumer<ControllerEpochFence> onFenced;
     private final ScheduledExecutorService events;
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final CoordinationConfig.LeaderRebalancePolicy leaderRebalance;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Event-thread state. */
@@ -72,6 +73,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
      */
     public Controller(int brokerId, CuratorFramework client, ZkLayout layout, MetadataCache cache,
                       boolean uncleanLeaderElectionDefault, long reconcileIntervalMs,
+                      CoordinationConfig.LeaderRebalancePolicy leaderRebalance,
                       Consumer<ControllerEpochFence> onFenced) {
         this.brokerId = brokerId;
         this.client = Objects.requireNonNull(client, "client");
@@ -81,6 +83,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         this.writer = new FencedZkWriter(client, layout);
         this.states = new PartitionStateStore(client, layout);
         this.onFenced = Objects.requireNonNull(onFenced, "onFenced");
+        this.leaderRebalance = Objects.requireNonNull(leaderRebalance, "leaderRebalance");
         this.events = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "controller-event-" + brokerId);
             t.setDaemon(true);
@@ -89,6 +92,56 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         events.execute(() -> eventThread = Thread.currentThread());
         events.scheduleWithFixedDelay(this::requestReconcile, reconcileIntervalMs, reconcileIntervalMs,
                 TimeUnit.MILLISECONDS);
+        if (leaderRebalance.enabled()) {
+            events.scheduleWithFixedDelay(this::rebalanceLeaders, leaderRebalance.checkIntervalMs(),
+                    leaderRebalance.checkIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Automatic preferred-leader election (Kafka's auto leader rebalance): per broker, the share of the partitions
+     * it prefers (first in their assignment) that someone else leads; above the threshold, each such partition whose
+     * preferred replica is alive and in sync moves back to it, with a new leader epoch. Runs on the event thread.
+     */
+    private void rebalanceLeaders() {
+        if (fence == null || !cache.isServing()) {
+            return;
+        }
+        ClusterMetadata md = cache.current();
+        Set<Integer> live = md.liveBrokerIds();
+        Map<Integer, List<PartitionMetadata>> preferredBy = new HashMap<>();
+        Map<Integer, Integer> notLeading = new HashMap<>();
+        for (PartitionMetadata p : md.allPartitions().values()) {
+            if (p.replicas().isEmpty() || p.state() == null) {
+                continue;
+            }
+            int preferred = p.replicas().get(0);
+            preferredBy.computeIfAbsent(preferred, k -> new ArrayList<>()).add(p);
+            if (p.leader() != preferred) {
+                notLeading.merge(preferred, 1, Integer::sum);
+            }
+        }
+        try {
+            for (Map.Entry<Integer, List<PartitionMetadata>> e : preferredBy.entrySet()) {
+                int imbalanced = notLeading.getOrDefault(e.getKey(), 0);
+                if (imbalanced * 100 <= leaderRebalance.imbalancePerBrokerPercentage() * e.getValue().size()) {
+                    continue;
+                }
+                for (PartitionMetadata p : e.getValue()) {
+                    VersionedPartitionState vs = p.state();
+                    Optional<PartitionState> next = LeaderElection.preferred(vs.state(), p.replicas(), live, fence.epoch());
+                    if (next.isPresent() && states.compareAndSetFenced(writer, fence, p.topicPartition(), next.get(), vs.zkVersion()).succeeded()) {
+                        log.info("controller {}: auto rebalance: {} led by its preferred replica again: {}", brokerId,
+                                p.topicPartition(), next.get());
+                    }
+                }
+            }
+        } catch (ControllerFencedException fencedNow) {
+            log.warn("broker {}: {}", brokerId, fencedNow.getMessage());
+            fenced();
+        } catch (Exception ex) {
+            log.warn("controller {}: leader rebalance failed: {}", brokerId, ex.toString());
+        }
     }
 
     /** Whether this broker is acting as controller right now. */

@@ -19,16 +19,33 @@ import java.util.Objects;
  * @param uncleanLeaderElectionEnable cluster default of {@code unclean.leader.election.enable}
  * @param deleteTopicEnable           {@code delete.topic.enable}
  * @param controllerReconcileIntervalMs how often the controller re-checks everything even without a watch firing
+ * @param leaderRebalance             automatic moves of leadership back to preferred replicas
  */
 public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionTimeoutMs, int connectionTimeoutMs,
                                  String host, int port, List<String> endpoints, String rack,
                                  boolean uncleanLeaderElectionEnable, boolean deleteTopicEnable,
-                                 long controllerReconcileIntervalMs) {
+                                 long controllerReconcileIntervalMs, LeaderRebalancePolicy leaderRebalance) {
     public static final int DEFAULT_SESSION_TIMEOUT_MS = 18_000;
+
+    /**
+     * Kafka's {@code auto.leader.rebalance.enable}, {@code leader.imbalance.check.interval.seconds} (here in ms) and
+     * {@code leader.imbalance.per.broker.percentage}: every interval, a broker whose share of "its" partitions (it is
+     * their preferred replica) led by someone else exceeds the percentage gets them back where it is in sync.
+     */
+    public record LeaderRebalancePolicy(boolean enabled, long checkIntervalMs, int imbalancePerBrokerPercentage) {
+        public static final LeaderRebalancePolicy KAFKA_DEFAULT = new LeaderRebalancePolicy(true, 300_000L, 10);
+
+        public LeaderRebalancePolicy {
+            if (checkIntervalMs <= 0 || imbalancePerBrokerPercentage < 0 || imbalancePerBrokerPercentage > 100) {
+                throw new IllegalArgumentException("leader rebalance interval must be positive and the percentage in [0, 100]");
+            }
+        }
+    }
 
     public CoordinationConfig {
         Objects.requireNonNull(zkConnect, "zkConnect");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(leaderRebalance, "leaderRebalance");
         endpoints = List.copyOf(endpoints);
         if (brokerId < 0) {
             throw new IllegalArgumentException("broker.id must be >= 0, got " + brokerId);
@@ -63,6 +80,7 @@ public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionT
         private boolean uncleanLeaderElectionEnable;
         private boolean deleteTopicEnable = true;
         private long controllerReconcileIntervalMs = 30_000;
+        private LeaderRebalancePolicy leaderRebalance = LeaderRebalancePolicy.KAFKA_DEFAULT;
 
         private Builder(int brokerId, ZkConnect zkConnect) {
             this.brokerId = brokerId;
@@ -110,10 +128,15 @@ public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionT
             return this;
         }
 
+        public Builder leaderRebalance(LeaderRebalancePolicy value) {
+            this.leaderRebalance = value;
+            return this;
+        }
+
         public CoordinationConfig build() {
             List<String> eps = endpoints != null ? endpoints : List.of("PLAINTEXT://" + host + ":" + port);
             return new CoordinationConfig(brokerId, zkConnect, sessionTimeoutMs, connectionTimeoutMs, host, port,
-                    eps, rack, uncleanLeaderElectionEnable, deleteTopicEnable, controllerReconcileIntervalMs);
+                    eps, rack, uncleanLeaderElectionEnable, deleteTopicEnable, controllerReconcileIntervalMs, leaderRebalance);
         }
     }
 }

@@ -71,6 +71,9 @@ public final class BrokerConfig {
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String MAX_CONCURRENT_STREAMS_PER_CONNECTION = "max.concurrent.streams.per.connection";
     public static final String MAX_INFLIGHT_PRODUCE_REQUESTS_PER_STREAM = "max.inflight.produce.requests.per.stream";
@@ -120,6 +123,9 @@ public final class BrokerConfig {
             .define(AUTO_CREATE_TOPICS_ENABLE, BOOLEAN, false, "Create a topic when a client asks for metadata or produces to it.")
             .define(DELETE_TOPIC_ENABLE, BOOLEAN, true, "Allow deleting topics.")
             .define(UNCLEAN_LEADER_ELECTION_ENABLE, BOOLEAN, false, "Default unclean.leader.election.enable of topics (may lose acknowledged data).")
+            .define(AUTO_LEADER_REBALANCE_ENABLE, BOOLEAN, true, "Move leadership back to preferred replicas once they are in sync again.")
+            .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LONG, 300L, atLeast(1), "How often the controller checks leader balance.")
+            .define(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, INT, 10, between(0, 100), "Share of a broker's preferred partitions led elsewhere that triggers a rebalance.")
             .define(NUM_IO_THREADS, INT, 8, between(1, 256), "Threads running request handlers (appends and reads).")
             .define(MAX_CONCURRENT_STREAMS_PER_CONNECTION, INT, 128, between(1, 10_000), "HTTP/2 streams one client connection may have open.")
             .define(MAX_INFLIGHT_PRODUCE_REQUESTS_PER_STREAM, INT, 32, between(1, 1024), "Produce requests of one stream handled at once; further ones wait in gRPC flow control.")
@@ -311,6 +317,18 @@ public final class BrokerConfig {
 
     public boolean uncleanLeaderElectionEnable() {
         return (Boolean) get(UNCLEAN_LEADER_ELECTION_ENABLE);
+    }
+
+    public boolean autoLeaderRebalanceEnable() {
+        return (Boolean) get(AUTO_LEADER_REBALANCE_ENABLE);
+    }
+
+    public long leaderImbalanceCheckIntervalMs() {
+        return (Long) get(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS) * 1000L;
+    }
+
+    public int leaderImbalancePerBrokerPercentage() {
+        return (Integer) get(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
     }
 
     public int numIoThreads() {

@@ -143,6 +143,8 @@ public final class BrokerServer implements AutoCloseable {
                     .rack(config.rack().isBlank() ? null : config.rack())
                     .uncleanLeaderElectionEnable(config.uncleanLeaderElectionEnable())
                     .deleteTopicEnable(config.deleteTopicEnable())
+                    .leaderRebalance(new CoordinationConfig.LeaderRebalancePolicy(config.autoLeaderRebalanceEnable(),
+                            config.leaderImbalanceCheckIntervalMs(), config.leaderImbalancePerBrokerPercentage()))
                     .build();
             coordination = BrokerCoordination.create(coordinationConfig);
             coordinationRef.set(coordination);

@@ -185,4 +185,26 @@ class ReplicationTest {
             assertTrue(log.get(10).endsWith(":new0"), log.toString());
         }
     }
+
+    @Test
+    void leadershipReturnsToThePreferredReplicaAfterItRecovers() throws Exception {
+        try (EmbeddedCluster c = EmbeddedCluster.start(1, 3, Map.of("replica.lag.time.max.ms", 3_000L,
+                "leader.imbalance.check.interval.seconds", 1L))) {
+            c.createTopic("preferred", 1, 3, Map.of("min.insync.replicas", "2"));
+            int preferred = c.anyRunningBroker().coordination().metadata().topic("preferred").orElseThrow()
+                    .assignment().replicas(0).get(0);
+            assertEquals(preferred, c.leaderOf("preferred", 0));
+            c.stopBroker(preferred);
+            c.awaitCondition(() -> c.leaderOf("preferred", 0) != preferred && c.leaderOf("preferred", 0) > 0, 30_000, "failover");
+            assertTrue(produce(c, "preferred", "while-away", -1).getError().getCode().isEmpty());
+            long back = System.nanoTime();
+            c.startBroker(preferred);
+            c.awaitCondition(() -> c.leaderOf("preferred", 0) == preferred, 30_000, "leadership back on the preferred replica");
+            System.out.printf("preferred replica leads again %d ms after its restart%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back));
+            c.awaitCondition(() -> c.broker(preferred).partitionManager().partition(new TopicPartition("preferred", 0))
+                    .map(p -> p.isLeader()).orElse(false), 30_000, "preferred replica acting as leader");
+            assertTrue(produce(c, "preferred", "back-home", -1).getError().getCode().isEmpty());
+            awaitIdenticalLogs(c, "preferred", List.of(1, 2, 3));
+        }
+    }
 }
