@@ -94,4 +94,22 @@ class ClientConfigTest {
             assertTrue(def.toMarkdownTable().contains("bootstrap.servers"));
         }
     }
+
+    @Test
+    void serializersNamedInConfigAreCreatedOrRejectedClearly() {
+        Map<String, Object> props = new java.util.HashMap<>(Map.of("bootstrap.servers", "127.0.0.1:1",
+                "key.serializer", "io.tributary.client.serialization.StringSerializer",
+                "value.serializer", "io.tributary.client.serialization.LongSerializer"));
+        // Construction does not connect: a client may start before its cluster.
+        new io.tributary.client.producer.TributaryProducer<String, Long>(props).close(java.time.Duration.ZERO);
+        props.remove("value.serializer");
+        ConfigException missing = assertThrows(ConfigException.class, () -> new io.tributary.client.producer.TributaryProducer<>(props));
+        assertTrue(missing.getMessage().contains("value.serializer"), missing.getMessage());
+        props.put("value.serializer", "com.example.NoSuchSerializer");
+        ConfigException notFound = assertThrows(ConfigException.class, () -> new io.tributary.client.producer.TributaryProducer<>(props));
+        assertTrue(notFound.getMessage().contains("class not found"), notFound.getMessage());
+        props.put("value.serializer", "java.lang.String");
+        ConfigException wrongType = assertThrows(ConfigException.class, () -> new io.tributary.client.producer.TributaryProducer<>(props));
+        assertTrue(wrongType.getMessage().contains("not a io.tributary.client.serialization.Serializer"), wrongType.getMessage());
+    }
 }

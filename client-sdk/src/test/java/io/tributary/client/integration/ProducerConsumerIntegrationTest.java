@@ -187,4 +187,21 @@ class ProducerConsumerIntegrationTest {
             }
         }
     }
+
+    @Test
+    void acksZeroAndAcksOneDeliverToo() throws Exception {
+        String topic = "acks-levels";
+        cluster.createTopic(topic, 1, 1);
+        try (TributaryProducer<String, String> zero = producer(Map.of("acks", "0"));
+             TributaryProducer<String, String> one = producer(Map.of("acks", "1"))) {
+            assertEquals(-1, zero.send(new ProducerRecord<>(topic, "fire-and-forget")).get().offset(), "acks=0 gets no offset back");
+            zero.flush();
+            assertTrue(one.send(new ProducerRecord<>(topic, "leader-acked")).get().offset() >= 0);
+        }
+        try (TributaryConsumer<String, String> consumer = consumer(Map.of("auto.offset.reset", "earliest"))) {
+            consumer.assign(partitions(topic, 1));
+            List<String> values = readAll(consumer, 2, 30_000).stream().map(ConsumerRecord::value).toList();
+            assertTrue(values.contains("fire-and-forget") && values.contains("leader-acked"), values.toString());
+        }
+    }
 }
