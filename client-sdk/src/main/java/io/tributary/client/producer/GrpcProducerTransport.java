@@ -51,8 +51,10 @@ public final class GrpcProducerTransport implements ProducerTransport {
         try {
             stream.requests.onNext(request);
         } catch (RuntimeException e) {
-            stream.pending.remove(request.getCorrelationId());
-            listener.onFailure(e);
+            // onNext throws when the call was cancelled under us (e.g. a reset): a connection problem, retriable.
+            if (request.getAcks() == 0 || stream.pending.remove(request.getCorrelationId()) != null) {
+                throw Status.UNAVAILABLE.withDescription("produce stream to " + node + " is closed: " + e).withCause(e).asRuntimeException();
+            }
         }
     }
 

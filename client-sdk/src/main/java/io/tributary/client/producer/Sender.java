@@ -164,7 +164,15 @@ public final class Sender implements Runnable {
                     .setRecords(ByteString.copyFrom(b.close())));
         }
         if (acks == 0) {
-            transport.send(node, request.build(), null);
+            try {
+                transport.send(node, request.build(), null);
+            } catch (RuntimeException e) {
+                // Nothing will ever answer an acks=0 request: a failure to hand it over is its outcome.
+                TributaryException notSent = new TributaryException(ErrorCode.BROKER_NOT_AVAILABLE,
+                        "could not send to broker " + node + ": " + e.getMessage(), e);
+                batches.forEach(b -> failOrRetry(b, notSent, nowMs));
+                return;
+            }
             for (ProducerBatch b : batches) {
                 finish(b, -1L, -1L);
             }
@@ -172,7 +180,7 @@ public final class Sender implements Runnable {
         }
         inFlight.put(correlationId, new InFlight(correlationId, node, batches, nowMs));
         inFlightByNode.merge(node.id(), 1, Integer::sum);
-        transport.send(node, request.build(), new ProducerTransport.Listener() {
+        ProducerTransport.Listener listener = new ProducerTransport.Listener() {
             @Override
             public void onResponse(ProduceResponse response) {
                 events.add(new Outcome(correlationId, response, null));
@@ -182,7 +190,15 @@ public final class Sender implements Runnable {
             public void onFailure(Throwable error) {
                 events.add(new Outcome(correlationId, null, error));
             }
-        });
+        };
+        try {
+            transport.send(node, request.build(), listener);
+        } catch (RuntimeException e) {
+            // The batches are drained already: route the failure through the normal outcome path so they are
+            // retried or failed, never lost. Not reaching the wire is a connection problem, so retriable.
+            listener.onFailure(io.grpc.Status.UNAVAILABLE.withDescription("could not send to broker " + node + ": " + e)
+                    .withCause(e).asRuntimeException());
+        }
     }
 
     private void handleOutcomes(long nowMs) {

@@ -252,4 +252,32 @@ class SenderTest {
         assertEquals(transport.requests.get(0).getPartitions(0).getRecords(), retry.getPartitions(0).getRecords(),
                 "the failed batch goes first, before the newer one of the same partition");
     }
+
+    @Test
+    void aTransportThatThrowsOnSendLosesNoBatch() throws Exception {
+        ProducerTransport throwing = new ProducerTransport() {
+            int calls;
+
+            @Override
+            public void send(Node node, ProduceRequest request, Listener listener) {
+                if (calls++ == 0) {
+                    throw new IllegalStateException("channel shut down");
+                }
+                transport.send(node, request, listener);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Sender sender = new Sender(accumulator, metadata, throwing, 1, 3, 5, 1 << 20, 1_000, "test");
+        CompletableFuture<RecordMetadata> f = append(0);
+        sender.runOnce(10);
+        sender.runOnce(11);
+        sender.runOnce(200);
+        assertEquals(1, transport.requests.size(), "the batch was retried after the failed hand-over");
+        transport.respond(0, 9);
+        sender.runOnce(201);
+        assertEquals(9, f.get().offset());
+    }
 }
