@@ -36,6 +36,7 @@ public final class BrokerCoordination implements Closeable {
     private final ControllerElection election;
     private final TopicAdmin topicAdmin;
     private final PartitionStateStore partitionStates;
+    private final ProducerIdBlocks producerIdBlocks;
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
     private volatile String clusterId;
 
@@ -65,6 +66,7 @@ public final class BrokerCoordination implements Closeable {
         electionRef.set(election);
         this.topicAdmin = new TopicAdmin(client, layout, config.deleteTopicEnable(), new ReplicaAssigner());
         this.partitionStates = new PartitionStateStore(client, layout);
+        this.producerIdBlocks = new ProducerIdBlocks(client, layout);
         cache.addListener(controller);
     }
 
@@ -143,6 +145,10 @@ public final class BrokerCoordination implements Closeable {
 
     public TopicAdmin topicAdmin() {
         return topicAdmin;
+    }
+
+    public ProducerIdBlocks producerIdBlocks() {
+        return producerIdBlocks;
     }
 
     public PartitionStateStore partitionStateStore() {

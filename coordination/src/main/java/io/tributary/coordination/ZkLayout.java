@@ -24,6 +24,7 @@ import java.util.OptionalInt;
  * {chroot}/admin/reassign_partitions                      the (single) reassignment request
  * {chroot}/admin/preferred_replica_election               the (single) preferred-leader election request
  * {chroot}/isr_change_notification                        reserved; see PartitionStateStore for how ISR changes travel
+ * {chroot}/latest_producer_id_block                       {"version":1,"broker":..,"block_start":..,"block_end":..}
  * </pre>
  *
  * <p>Immutable and thread-safe.
@@ -96,6 +97,11 @@ public final class ZkLayout {
 
     public String partitionStatePath(TopicPartition tp) {
         return partitionPath(tp) + "/state";
+    }
+
+    /** The last block of producer ids handed to a broker; brokers claim the next block by compare-and-set. */
+    public String producerIdBlockPath() {
+        return root + "/latest_producer_id_block";
     }
 
     public String controllerPath() {

@@ -348,6 +348,7 @@ public final class AdminHandler {
         m.put(LogConfig.FILE_DELETE_DELAY_MS, BrokerConfig.LOG_SEGMENT_DELETE_DELAY_MS);
         m.put(LogConfig.RETENTION_MS, BrokerConfig.LOG_RETENTION_HOURS);
         m.put(LogConfig.SEGMENT_MS, BrokerConfig.LOG_ROLL_HOURS);
+        m.put(LogConfig.PRODUCER_ID_EXPIRATION_MS, BrokerConfig.PRODUCER_ID_EXPIRATION_MS);
         return m;
     }
 

@@ -74,6 +74,7 @@ public final class BrokerConfig {
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
     public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = "leader.imbalance.per.broker.percentage";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String NUM_IO_THREADS = "num.io.threads";
     public static final String MAX_CONCURRENT_STREAMS_PER_CONNECTION = "max.concurrent.streams.per.connection";
     public static final String MAX_INFLIGHT_PRODUCE_REQUESTS_PER_STREAM = "max.inflight.produce.requests.per.stream";
@@ -126,6 +127,7 @@ public final class BrokerConfig {
             .define(AUTO_LEADER_REBALANCE_ENABLE, BOOLEAN, true, "Move leadership back to preferred replicas once they are in sync again.")
             .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, LONG, 300L, atLeast(1), "How often the controller checks leader balance.")
             .define(LEADER_IMBALANCE_PER_BROKER_PERCENTAGE, INT, 10, between(0, 100), "Share of a broker's preferred partitions led elsewhere that triggers a rebalance.")
+            .define(PRODUCER_ID_EXPIRATION_MS, LONG, 24L * 60 * 60 * 1000, atLeast(1), "Forget an idle idempotent producer's sequence state after this long.")
             .define(NUM_IO_THREADS, INT, 8, between(1, 256), "Threads running request handlers (appends and reads).")
             .define(MAX_CONCURRENT_STREAMS_PER_CONNECTION, INT, 128, between(1, 10_000), "HTTP/2 streams one client connection may have open.")
             .define(MAX_INFLIGHT_PRODUCE_REQUESTS_PER_STREAM, INT, 32, between(1, 1024), "Produce requests of one stream handled at once; further ones wait in gRPC flow control.")
@@ -395,6 +397,7 @@ public final class BrokerConfig {
         d.put(LogConfig.MIN_IN_SYNC_REPLICAS, get(MIN_INSYNC_REPLICAS));
         d.put(LogConfig.UNCLEAN_LEADER_ELECTION_ENABLE, get(UNCLEAN_LEADER_ELECTION_ENABLE));
         d.put(LogConfig.FILE_DELETE_DELAY_MS, get(LOG_SEGMENT_DELETE_DELAY_MS));
+        d.put(LogConfig.PRODUCER_ID_EXPIRATION_MS, get(PRODUCER_ID_EXPIRATION_MS));
         return d;
     }
 

@@ -9,7 +9,10 @@ import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.api.v1.ProduceRequest;
 import io.tributary.api.v1.ProduceResponse;
 import io.tributary.api.v1.ProducerGrpc;
+import io.tributary.api.v1.InitProducerIdRequest;
+import io.tributary.api.v1.InitProducerIdResponse;
 import io.tributary.broker.produce.ProduceHandler;
+import io.tributary.broker.produce.ProducerIdManager;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,11 +25,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ProducerService extends ProducerGrpc.ProducerImplBase {
     private final ProduceHandler handler;
+    private final ProducerIdManager producerIds;
     private final int maxInflightPerStream;
 
-    public ProducerService(ProduceHandler handler, int maxInflightPerStream) {
+    public ProducerService(ProduceHandler handler, ProducerIdManager producerIds, int maxInflightPerStream) {
         this.handler = handler;
+        this.producerIds = producerIds;
         this.maxInflightPerStream = maxInflightPerStream;
+    }
+
+    @Override
+    public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> responseObserver) {
+        responseObserver.onNext(producerIds.initProducerId(request));
+        responseObserver.onCompleted();
     }
 
     @Override

@@ -11,7 +11,8 @@ import java.nio.channels.FileChannel;
  *
  * @param position byte position of the batch in its segment file
  */
-record BatchHeader(int position, long baseOffset, int sizeInBytes, int leaderEpoch, int lastOffsetDelta, long maxTimestamp) {
+record BatchHeader(int position, long baseOffset, int sizeInBytes, int leaderEpoch, int lastOffsetDelta, long maxTimestamp,
+                   long producerId, short producerEpoch, int baseSequence) {
 
     long lastOffset() {
         return baseOffset + lastOffsetDelta;
@@ -43,7 +44,9 @@ record BatchHeader(int position, long baseOffset, int sizeInBytes, int leaderEpo
             return null;
         }
         return new BatchHeader(position, scratch.getLong(RecordBatch.BASE_OFFSET_OFFSET), size,
-                scratch.getInt(RecordBatch.LEADER_EPOCH_OFFSET), scratch.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET), scratch.getLong(RecordBatch.MAX_TIMESTAMP_OFFSET));
+                scratch.getInt(RecordBatch.LEADER_EPOCH_OFFSET), scratch.getInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET), scratch.getLong(RecordBatch.MAX_TIMESTAMP_OFFSET),
+                scratch.getLong(RecordBatch.PRODUCER_ID_OFFSET), scratch.getShort(RecordBatch.PRODUCER_EPOCH_OFFSET),
+                scratch.getInt(RecordBatch.BASE_SEQUENCE_OFFSET));
     }
 
     static void readFully(FileChannel channel, ByteBuffer dst, long position) throws IOException {

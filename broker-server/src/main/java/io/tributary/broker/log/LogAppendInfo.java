@@ -10,7 +10,9 @@ package io.tributary.broker.log;
  * @param logAppendTimeMs  the broker's append time when the topic uses LogAppendTime, else -1
  * @param logStartOffset   the log start offset after the append
  * @param sizeInBytes      bytes appended
+ * @param duplicate        the batch repeated one an idempotent producer had already written: nothing was appended and
+ *                         the offsets are the original ones
  */
 public record LogAppendInfo(long firstOffset, long lastOffset, int recordCount, long maxTimestamp,
-                            long logAppendTimeMs, long logStartOffset, int sizeInBytes) {
+                            long logAppendTimeMs, long logStartOffset, int sizeInBytes, boolean duplicate) {
 }

@@ -30,7 +30,8 @@ public record LogConfig(
         TimestampType timestampType,
         int minInSyncReplicas,
         boolean uncleanLeaderElectionEnable,
-        long fileDeleteDelayMs) {
+        long fileDeleteDelayMs,
+        long producerIdExpirationMs) {
 
     public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String SEGMENT_MS = "segment.ms";
@@ -45,6 +46,7 @@ public record LogConfig(
     public static final String MIN_IN_SYNC_REPLICAS = "min.insync.replicas";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(SEGMENT_BYTES, INT, 1 << 30, atLeast(RecordBatch.HEADER_SIZE),
@@ -72,7 +74,9 @@ public record LogConfig(
             .define(UNCLEAN_LEADER_ELECTION_ENABLE, BOOLEAN, false,
                     "Allow an out-of-sync replica to become leader when no in-sync one is alive (may lose acknowledged data).")
             .define(FILE_DELETE_DELAY_MS, LONG, 60_000L, atLeast(0),
-                    "How long a deleted segment's files stay on disk, so reads already in flight can finish.");
+                    "How long a deleted segment's files stay on disk, so reads already in flight can finish.")
+            .define(PRODUCER_ID_EXPIRATION_MS, LONG, 24L * 60 * 60 * 1000, atLeast(1),
+                    "Forget an idempotent producer's sequence state after it has written nothing to the partition for this long.");
 
     public LogConfig {
         if (segmentIndexBytes < 12) {
@@ -96,7 +100,8 @@ public record LogConfig(
                 TimestampType.forConfigName((String) v.get(MESSAGE_TIMESTAMP_TYPE)),
                 (Integer) v.get(MIN_IN_SYNC_REPLICAS),
                 (Boolean) v.get(UNCLEAN_LEADER_ELECTION_ENABLE),
-                (Long) v.get(FILE_DELETE_DELAY_MS));
+                (Long) v.get(FILE_DELETE_DELAY_MS),
+                (Long) v.get(PRODUCER_ID_EXPIRATION_MS));
     }
 
     public static LogConfig defaults() {

@@ -56,6 +56,7 @@ public final class PartitionLog implements Closeable {
     private final ReentrantLock lock = new ReentrantLock();
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private final LeaderEpochCache epochCache;
+    private final ProducerStateManager producerState;
 
     private volatile LogConfig config;
     private volatile LogEndPosition end;
@@ -74,6 +75,7 @@ public final class PartitionLog implements Closeable {
         this.time = time;
         this.scheduler = scheduler;
         this.epochCache = epochCache;
+        this.producerState = new ProducerStateManager(dir);
         this.lastFlushTimeMs = time.milliseconds();
     }
 
@@ -97,6 +99,7 @@ public final class PartitionLog implements Closeable {
             if (rebuildEpochs) {
                 plog.rebuildEpochCacheFromLog();
             }
+            plog.rebuildProducerState();
         } catch (IOException | RuntimeException e) {
             plog.closeQuietly();
             throw e;
@@ -193,6 +196,36 @@ public final class PartitionLog implements Closeable {
         epochCache.persistNow();
     }
 
+    /**
+     * Loads the newest producer snapshot at or below the log end and replays the batch headers after it; with no
+     * snapshot, replays the whole log. Caller holds the lock or has not published the log yet.
+     */
+    private void rebuildProducerState() throws IOException {
+        long end = this.end.offset();
+        long loaded = producerState.loadLatestSnapshot(end);
+        long from = loaded < 0 ? logStartOffset : loaded;
+        Long firstBase = segments.floorKey(from);
+        for (Segment s : segments.tailMap(firstBase == null ? Long.MIN_VALUE : firstBase, true).values()) {
+            s.forEachBatchHeader(h -> {
+                if (h.baseOffset() >= from) {
+                    producerState.update(h);
+                }
+            });
+        }
+    }
+
+    /** Idempotent producers known to this partition, by id: their epoch (for tests and tools). */
+    public java.util.Map<Long, Short> producerEpochs() {
+        lock.lock();
+        try {
+            java.util.Map<Long, Short> m = new java.util.HashMap<>();
+            producerState.producers().forEach((id, e) -> m.put(id, e.epoch));
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public TopicPartition topicPartition() {
         return topicPartition;
     }
@@ -284,6 +317,15 @@ public final class PartitionLog implements Closeable {
         LogAppendInfo info;
         try {
             ensureOpen();
+            if (v.hasProducerIds) {
+                List<RecordBatch> batches = new ArrayList<>();
+                RecordBatch.iterate(records).forEach(batches::add);
+                ProducerStateManager.BatchMetadata original = producerState.checkLeaderAppend(batches);
+                if (original != null) {
+                    return new LogAppendInfo(original.firstOffset(), original.lastOffset(), v.recordCount,
+                            RecordBatch.NO_TIMESTAMP, -1L, logStartOffset, 0, true);
+                }
+            }
             long firstOffset = end.offset();
             long now = time.milliseconds();
             boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
@@ -301,8 +343,13 @@ public final class PartitionLog implements Closeable {
             long lastOffset = offset - 1;
             write(records, lastOffset, now);
             epochCache.assign(leaderEpoch, firstOffset);
+            if (v.hasProducerIds) {
+                for (RecordBatch batch : RecordBatch.iterate(records)) {
+                    producerState.update(batch, now);
+                }
+            }
             info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount, maxTimestamp,
-                    logAppendTime ? now : -1L, logStartOffset, v.bytes);
+                    logAppendTime ? now : -1L, logStartOffset, v.bytes, false);
         } finally {
             lock.unlock();
         }
@@ -344,8 +391,9 @@ public final class PartitionLog implements Closeable {
             write(records, lastOffset, now);
             for (RecordBatch batch : RecordBatch.iterate(records)) {
                 epochCache.assign(batch.leaderEpoch(), batch.baseOffset());
+                producerState.update(batch, batch.maxTimestamp());
             }
-            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount, maxTimestamp, -1L, logStartOffset, v.bytes);
+            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount, maxTimestamp, -1L, logStartOffset, v.bytes, false);
         } finally {
             lock.unlock();
         }
@@ -353,7 +401,7 @@ public final class PartitionLog implements Closeable {
         return info;
     }
 
-    private record Validated(int recordCount, int bytes) {
+    private record Validated(int recordCount, int bytes, boolean hasProducerIds) {
     }
 
     private Validated validate(ByteBuffer records, int maxBatchBytes, LogConfig cfg, boolean fromProducer) {
@@ -366,15 +414,17 @@ public final class PartitionLog implements Closeable {
                     + cfg.segmentBytes() + " of " + topicPartition);
         }
         int count = 0;
+        boolean producerIds = false;
         for (RecordBatch batch : RecordBatch.iterate(records)) {
             batch.ensureValid(maxBatchBytes);
+            producerIds |= batch.hasProducerId();
             if (fromProducer && batch.baseOffset() != 0) {
                 throw new TributaryException(ErrorCode.INVALID_RECORD, "a producer batch must have base offset 0, got "
                         + batch.baseOffset() + "; offsets are assigned by the broker");
             }
             count += batch.recordCount();
         }
-        return new Validated(count, bytes);
+        return new Validated(count, bytes, producerIds);
     }
 
     /** Writes validated, offset-stamped batches to the active segment (rolling first if needed). Holds the lock. */
@@ -429,6 +479,8 @@ public final class PartitionLog implements Closeable {
         active.onBecomeInactive();
         segments.put(newBase, fresh);
         end = new LogEndPosition(newBase, newBase, 0);
+        // Recovery after a crash replays producer state from the newest snapshot: one per segment bounds the replay.
+        producerState.takeSnapshot(newBase);
         // The rolled segment will never change again: fsync it off the append path, moving the recovery point.
         runInBackground(() -> flushSegments(newBase));
         return fresh;
@@ -524,6 +576,7 @@ public final class PartitionLog implements Closeable {
             ensureOpen();
             LogConfig cfg = config;
             long now = time.milliseconds();
+            producerState.removeExpired(now, cfg.producerIdExpirationMs());
             List<Segment> toDelete = new ArrayList<>();
             long totalSize = sizeInBytes();
             List<Segment> ordered = new ArrayList<>(segments.values());
@@ -554,6 +607,7 @@ public final class PartitionLog implements Closeable {
             }
             logStartOffset = segments.firstKey();
             epochCache.truncateFromStart(logStartOffset);
+            producerState.deleteSnapshotsBelow(logStartOffset);
             for (Segment s : toDelete) {
                 scheduleDeletion(s);
             }
@@ -599,6 +653,7 @@ public final class PartitionLog implements Closeable {
             epochCache.truncateFromEnd(newEnd);
             highWatermark = Math.min(highWatermark, newEnd);
             recoveryPoint = Math.min(recoveryPoint, newEnd);
+            rebuildProducerState();
             for (Segment s : removed) {
                 scheduleDeletion(s);
             }
@@ -636,6 +691,8 @@ public final class PartitionLog implements Closeable {
         highWatermark = offset;
         recoveryPoint = offset;
         epochCache.clear();
+        producerState.clear();
+        producerState.deleteAllSnapshots();
         for (Segment s : removed) {
             scheduleDeletionOfMarked(s);
         }
@@ -759,6 +816,7 @@ public final class PartitionLog implements Closeable {
                 return;
             }
             flushSegments(end.offset());
+            producerState.takeSnapshot(end.offset());
             closed = true;
             for (Segment s : segments.values()) {
                 s.close();

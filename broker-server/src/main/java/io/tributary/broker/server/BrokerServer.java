@@ -23,6 +23,7 @@ import io.tributary.broker.grpc.ProducerService;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.produce.ProduceHandler;
+import io.tributary.broker.produce.ProducerIdManager;
 import io.tributary.broker.grpc.ReplicationService;
 import io.tributary.broker.replication.IsrManager;
 import io.tributary.broker.replication.ReplicaFetchHandler;
@@ -126,7 +127,8 @@ public final class BrokerServer implements AutoCloseable {
             partitionManager.setReplicaRoleHooks(fetcherManager);
 
             server = buildServer(List.of(
-                    new ProducerService(produceHandler, config.maxInflightProduceRequestsPerStream()),
+                    new ProducerService(produceHandler, new ProducerIdManager(config.brokerId(),
+                            () -> coordinationRef.get().producerIdBlocks()), config.maxInflightProduceRequestsPerStream()),
                     new ConsumerService(fetchSessions),
                     new MetadataService(metadataHandler),
                     new AdminService(adminHandler),
