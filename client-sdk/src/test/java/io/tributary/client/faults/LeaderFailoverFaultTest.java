@@ -112,9 +112,10 @@ class LeaderFailoverFaultTest {
                         fault, victim, led, FaultTestSupport.describe(before, topic, PARTITIONS)));
                 long t0 = System.nanoTime();
                 CompletableFuture<Integer> bounce = null;
+                Process stopping = null;
                 switch (fault) {
                     case KILL9 -> cluster.kill9(victim);
-                    case SIGTERM -> cluster.sigterm(victim);
+                    case SIGTERM -> stopping = cluster.sigtermNoWait(victim);
                     case HARD_BOUNCE -> {
                         cluster.kill9(victim);
                         bounce = CompletableFuture.supplyAsync(() -> {
@@ -163,6 +164,11 @@ class LeaderFailoverFaultTest {
                 ProcessCluster.log(String.format("%s round %d: failover %d ms, produce resumed on %s after %d ms | %s",
                         topic, round, ms, led, TimeUnit.NANOSECONDS.toMillis(resume),
                         FaultTestSupport.describe(cluster.metadata(), topic, PARTITIONS)));
+                if (stopping != null) {
+                    cluster.awaitExit(victim, stopping);
+                    ProcessCluster.log(String.format("%s round %d: broker %d exited %d ms after SIGTERM", topic, round, victim,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
+                }
                 if (bounce != null) {
                     refusedRestarts += bounce.get(90, TimeUnit.SECONDS);
                 } else {

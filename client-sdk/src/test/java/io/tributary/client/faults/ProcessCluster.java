@@ -363,9 +363,18 @@ final class ProcessCluster implements AutoCloseable {
 
     /** SIGTERM (clean shutdown); waits for the exit (SIGKILL after 30 s, failing the test). */
     void sigterm(int id) throws InterruptedException {
+        awaitExit(id, sigtermNoWait(id));
+    }
+
+    /** SIGTERM without waiting: the broker shuts down (and its in-flight calls drain) while the test watches. */
+    Process sigtermNoWait(int id) {
         Process p = running.remove("broker-" + id);
         log("SIGTERM broker " + id + " (pid " + p.pid() + ")");
         p.destroy();
+        return p;
+    }
+
+    void awaitExit(int id, Process p) throws InterruptedException {
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
