@@ -233,6 +233,7 @@ do_start() {
     find_java
     broker_classpath
     wait_deregistered "$id"
+    snapshot_classpath "$dir" reuse
     start_broker "$id"
     info "started broker $id (pid $(pidfile_pid "$(broker_pidfile "$id")")), waiting until it is SERVING (up to ${timeout}s)..."
     wait_serving "$id" || die "broker $id did not become SERVING (log: $(broker_log "$id"))"
@@ -250,6 +251,7 @@ do_start() {
   for i in $(all_ids); do check_ports_free "$(broker_port "$i")"; done
   find_java
   broker_classpath
+  snapshot_classpath "$dir" fresh
   write_configs
   for i in $(all_ids); do
     start_broker "$i"

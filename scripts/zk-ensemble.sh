@@ -171,6 +171,7 @@ do_start() {
     if [[ -n "$(node_pid "$node")" ]]; then die "ZooKeeper node $node is already running (pid $(node_pid "$node"))"; fi
     find_java
     broker_classpath
+    snapshot_classpath "$dir" reuse
     start_node "$node"
     info "started ZooKeeper node $node (pid $(pidfile_pid "$(node_pidfile "$node")")), waiting for it to join..."
     wait_ready "$node" || die "ZooKeeper node $node did not join the ensemble (see the log above: $(node_log "$node"))"
@@ -185,6 +186,7 @@ do_start() {
   done
   find_java
   broker_classpath
+  snapshot_classpath "$dir" fresh
   write_configs
   for n in 1 2 3; do
     start_node "$n"

@@ -76,6 +76,31 @@ broker_classpath() {
   TRIBUTARY_CP="$jar:$(cat "$cp_file")"
 }
 
+# snapshot_classpath DIR fresh|reuse: long-running processes must not run from target/ directly (a rebuild replaces
+# those jars under a running JVM, which then fails with NoClassDefFoundError), so the project's own jars on
+# TRIBUTARY_CP are copied to DIR/lib and TRIBUTARY_CP is rewritten to use the copies (third-party jars in the Maven
+# repository are never rewritten in place). "reuse" keeps an existing snapshot (restarting one node of a running
+# cluster); "fresh" replaces it (nothing of DIR runs).
+snapshot_classpath() {
+  local lib="$1/lib" mode="$2" entry out="" entries
+  if [[ "$mode" == reuse && -f "$lib/classpath.txt" ]]; then
+    TRIBUTARY_CP="$(cat "$lib/classpath.txt")"
+    return 0
+  fi
+  rm -rf "$lib"
+  mkdir -p "$lib"
+  IFS=: read -ra entries <<<"$TRIBUTARY_CP"
+  for entry in "${entries[@]}"; do
+    if [[ "$entry" == "$TRIBUTARY_ROOT"/* && "$entry" == *.jar && -f "$entry" ]]; then
+      cp "$entry" "$lib/"
+      entry="$lib/$(basename "$entry")"
+    fi
+    out="$out${out:+:}$entry"
+  done
+  TRIBUTARY_CP="$out"
+  echo "$TRIBUTARY_CP" >"$lib/classpath.txt"
+}
+
 # Runs a main class on the broker classpath in the foreground (tools: HealthCheck, ClusterStatus).
 run_tool() {
   # shellcheck disable=SC2086 # TRIBUTARY_TOOL_OPTS holds several JVM flags on purpose

@@ -7,6 +7,7 @@ import io.tributary.broker.server.BrokerServer;
 import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
 
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -68,7 +69,14 @@ public final class DevCluster {
             return;
         }
         dir = dir.toAbsolutePath();
-        Files.createDirectories(dir);
+        Files.createDirectories(dir.resolve("zookeeper"));
+        // ZooKeeperServerEmbedded writes its configuration to a new temporary file in baseDir at each start and
+        // leaves it there; drop the previous runs' copies.
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir.resolve("zookeeper"), "zookeeper.configuration*.properties")) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
 
         Map<String, String> props = new LinkedHashMap<>();
         props.put(BrokerConfig.BROKER_ID, "1");
