@@ -336,8 +336,7 @@ public final class RecordBatch {
     }
 
     /**
-     * Decodes the records. Bodies compressed with a codec the JDK lacks need the client SDK's codecs; see
-     * {@link RecordBodies}.
+     * Decodes the records, decompressing the body with its codec first (see {@link RecordBodies}).
      */
     public RecordSet decodeRecords() {
         return RecordBodies.decode(this);
