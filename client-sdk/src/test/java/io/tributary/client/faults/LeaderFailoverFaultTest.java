@@ -43,8 +43,11 @@ class LeaderFailoverFaultTest {
     private static final int LEADER_KILL_ROUNDS = Integer.getInteger("tributary.faults.leaderKillRounds", 20);
     private static final int VARIANT_ROUNDS = Integer.getInteger("tributary.faults.variantRounds", 5);
 
+    private static final int ZK_ROUNDS = Integer.getInteger("tributary.faults.zkRounds", 3);
+    private static final long SEED = Long.getLong("tributary.faults.seed", System.nanoTime());
+
     private ProcessCluster cluster;
-    private final Random random = new Random(Long.getLong("tributary.faults.seed", System.nanoTime()));
+    private final Random random = new Random(SEED);
 
     @RegisterExtension
     final TestWatcher logsOnFailure = FaultTestSupport.logsOnFailure(() -> cluster);
@@ -55,6 +58,7 @@ class LeaderFailoverFaultTest {
 
     @BeforeAll
     void startCluster() throws Exception {
+        ProcessCluster.log("LeaderFailoverFaultTest seed " + SEED + " (-Dtributary.faults.seed=" + SEED + " repeats the victim choices)");
         cluster = ProcessCluster.start(3, 3, Map.of());
     }
 
@@ -87,6 +91,103 @@ class LeaderFailoverFaultTest {
     @Order(4)
     void hardBounceOfPartitionLeadersLosesNoAcknowledgedRecord() throws Exception {
         runRounds("bounce-leader", VARIANT_ROUNDS, Victim.PARTITION_LEADER, Fault.HARD_BOUNCE);
+    }
+
+    /** SPEC §14 "ZooKeeper node loss": kill -9 of the ZooKeeper ensemble's leader under load, then its restart. */
+    @Test
+    @Order(5)
+    void killMinus9OfTheZooKeeperLeaderLosesNoAcknowledgedRecord() throws Exception {
+        String topic = "kill-zk-leader";
+        cluster.createTopic(topic, PARTITIONS, 3, TOPIC_CONFIG);
+        List<Long> electionMs = new ArrayList<>();
+        ProducerDriver producer = new ProducerDriver(cluster.bootstrap(), topic, topic, PARTITIONS, RATE, Map.of()).start();
+        Map<Integer, PartitionMetadata> first;
+        try {
+            producer.awaitMoreAcks(300, 30_000);
+            first = FaultTestSupport.partitions(cluster.metadata(), topic, PARTITIONS);
+            for (int round = 1; round <= ZK_ROUNDS; round++) {
+                producer.round(round);
+                int zkLeader = cluster.zkLeader();
+                assertTrue(zkLeader > 0, "a ZooKeeper leader");
+                long t0 = System.nanoTime();
+                cluster.kill9Zk(zkLeader);
+                cluster.awaitCondition(() -> cluster.zkLeader() > 0, 60_000, "a new ZooKeeper leader");
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                electionMs.add(ms);
+                ProcessCluster.log(String.format("%s round %d: zk-%d killed, zk-%d leads after %d ms", topic, round, zkLeader,
+                        cluster.zkLeader(), ms));
+                producer.awaitMoreAcks(300, 30_000);
+                Thread.sleep(2_000);
+                cluster.restartZk(zkLeader);
+                cluster.awaitHealthy(topic, PARTITIONS, 60_000);
+            }
+            producer.awaitMoreAcks(200, 20_000);
+        } finally {
+            producer.stop();
+        }
+        Map<Integer, PartitionMetadata> last = FaultTestSupport.partitions(cluster.metadata(), topic, PARTITIONS);
+        long epochChanges = first.keySet().stream().filter(p -> first.get(p).getLeaderEpoch() != last.get(p).getLeaderEpoch()).count();
+        List<Verifier.Consumed> consumed = Verifier.consumeAll(cluster.bootstrap(), topic, PARTITIONS, 120_000);
+        Verifier.Figures figures = Verifier.compare(topic + " (kill -9 of the ZooKeeper leader, " + ZK_ROUNDS + " rounds)",
+                producer, consumed, electionMs);
+        ProcessCluster.log(figures.line() + " (failover = ZooKeeper leader election); partitions whose leader changed: "
+                + epochChanges);
+        Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
+        assertEquals(0, figures.lost(), "acknowledged records lost: " + figures.lostSample());
+        assertEquals(0, figures.ackedOffsetMismatches(), "acknowledged offsets holding another record: " + figures.mismatchSample());
+    }
+
+    /**
+     * The durability promise at its limit (SPEC §1: an acknowledged record survives the loss of any R-1 brokers by
+     * kill -9): two of the three brokers are killed at the same moment under acks=all load; the survivor leads every
+     * partition (acks=all is refused below min ISR meanwhile, the producer retries), then both come back.
+     */
+    @Test
+    @Order(6)
+    void killMinus9OfTwoBrokersAtOnceLosesNoAcknowledgedRecord() throws Exception {
+        String topic = "kill-two";
+        int rounds = Integer.getInteger("tributary.faults.twoKillRounds", 3);
+        cluster.createTopic(topic, PARTITIONS, 3, TOPIC_CONFIG);
+        List<Long> failoverMs = new ArrayList<>();
+        ProducerDriver producer = new ProducerDriver(cluster.bootstrap(), topic, topic, PARTITIONS, RATE, Map.of()).start();
+        try {
+            producer.awaitMoreAcks(300, 30_000);
+            for (int round = 1; round <= rounds; round++) {
+                producer.round(round);
+                cluster.awaitHealthy(topic, PARTITIONS, 60_000);
+                producer.awaitMoreAcks(300, 20_000);
+                int survivor = 1 + random.nextInt(3);
+                List<Integer> victims = new ArrayList<>(cluster.brokerIds());
+                victims.remove(Integer.valueOf(survivor));
+                ProcessCluster.log(String.format("%s round %d/%d: kill -9 brokers %s at once | %s", topic, round, rounds, victims,
+                        FaultTestSupport.describe(cluster.metadata(), topic, PARTITIONS)));
+                long t0 = System.nanoTime();
+                for (int v : victims) {
+                    cluster.kill9(v);
+                }
+                cluster.awaitCondition(() -> FaultTestSupport.partitions(cluster.metadataFrom(survivor), topic, PARTITIONS)
+                        .values().stream().allMatch(pm -> pm.getLeaderId() == survivor), 60_000, "broker " + survivor + " leading everything");
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                failoverMs.add(ms);
+                ProcessCluster.log(String.format("%s round %d: survivor %d leads every partition after %d ms | %s", topic, round,
+                        survivor, ms, FaultTestSupport.describe(cluster.metadataFrom(survivor), topic, PARTITIONS)));
+                Thread.sleep(1_000);
+                for (int v : victims) {
+                    cluster.startBroker(v);
+                }
+            }
+            cluster.awaitHealthy(topic, PARTITIONS, 60_000);
+            producer.awaitMoreAcks(300, 30_000);
+        } finally {
+            producer.stop();
+        }
+        List<Verifier.Consumed> consumed = Verifier.consumeAll(cluster.bootstrap(), topic, PARTITIONS, 120_000);
+        Verifier.Figures figures = Verifier.compare(topic + " (kill -9 of 2 of 3 brokers at once, " + rounds + " rounds)",
+                producer, consumed, failoverMs);
+        ProcessCluster.log(figures.line());
+        Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
+        assertEquals(0, figures.lost(), "acknowledged records lost: " + figures.lostSample());
+        assertEquals(0, figures.ackedOffsetMismatches(), "acknowledged offsets holding another record: " + figures.mismatchSample());
     }
 
     private void runRounds(String topic, int rounds, Victim victimKind, Fault fault) throws Exception {

@@ -185,6 +185,31 @@ final class ProcessCluster implements AutoCloseable {
         Files.writeString(nodeDir.resolve("zoo.cfg"), cfg.toString());
     }
 
+    /** The ZooKeeper node currently leading the ensemble, or -1. */
+    int zkLeader() {
+        for (int n = 1; n <= zkClientPorts.length; n++) {
+            if ("leader".equals(zkMode(n))) {
+                return n;
+            }
+        }
+        return -1;
+    }
+
+    void kill9Zk(int n) throws InterruptedException {
+        Process p = running.remove("zk-" + n);
+        log("kill -9 zk-" + n + " (pid " + p.pid() + ")");
+        p.destroyForcibly();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            throw new AssertionError("zk-" + n + " survived SIGKILL");
+        }
+    }
+
+    /** Restarts a ZooKeeper node on its config and data and waits until the whole ensemble serves again. */
+    void restartZk(int n) throws IOException {
+        startZk(n);
+        awaitZkEnsemble(60_000);
+    }
+
     private void startZk(int n) throws IOException {
         Path nodeDir = dir.resolve("zk-" + n);
         launch("zk-" + n, nodeDir, List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

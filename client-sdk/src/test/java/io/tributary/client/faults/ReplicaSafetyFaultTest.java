@@ -48,13 +48,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ReplicaSafetyFaultTest {
     private ProcessCluster cluster;
-    private final Random random = new Random(Long.getLong("tributary.faults.seed", System.nanoTime()));
+    private static final long SEED = Long.getLong("tributary.faults.seed", System.nanoTime());
+
+    private final Random random = new Random(SEED);
 
     @RegisterExtension
     final TestWatcher logsOnFailure = FaultTestSupport.logsOnFailure(() -> cluster);
 
     @BeforeAll
     void startCluster() throws Exception {
+        ProcessCluster.log("ReplicaSafetyFaultTest seed " + SEED + " (-Dtributary.faults.seed=" + SEED + " repeats the broker choices)");
         cluster = ProcessCluster.start(3, 3, Map.of());
     }
 
