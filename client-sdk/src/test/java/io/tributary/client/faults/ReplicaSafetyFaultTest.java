@@ -273,7 +273,17 @@ class ReplicaSafetyFaultTest {
     @Test
     @Order(3)
     void aPausedLeaderWhoseSessionExpiredIsFencedAndReplicasConverge() throws Exception {
-        String topic = "zombie";
+        pausedLeader("zombie", false);
+    }
+
+    /** The same with the controller as the paused leader: on waking up it is a deposed controller too. */
+    @Test
+    @Order(4)
+    void aPausedControllerAndLeaderWhoseSessionExpiredIsFencedAndReplicasConverge() throws Exception {
+        pausedLeader("zombie-controller", true);
+    }
+
+    private void pausedLeader(String topic, boolean pauseTheController) throws Exception {
         allBrokersUp();
         cluster.createTopic(topic, PARTITIONS, 3, TOPIC_CONFIG);
         ProducerDriver producer = new ProducerDriver(cluster.bootstrap(), topic, "load", PARTITIONS, RATE, Map.of()).start();
@@ -286,16 +296,19 @@ class ReplicaSafetyFaultTest {
             producer.awaitMoreAcks(500, 30_000);
             MetadataResponse before = cluster.metadata();
             int controller = before.getControllerId();
-            zombie = others(controller).get(random.nextInt(2));
+            zombie = pauseTheController ? controller : others(controller).get(random.nextInt(2));
             int z = zombie;
             led = FaultTestSupport.ledBy(before, topic, PARTITIONS, zombie);
+            assertFalse(led.isEmpty(), "broker " + zombie + " leads no partition of " + topic);
             Map<Integer, PartitionMetadata> old = FaultTestSupport.partitions(before, topic, PARTITIONS);
-            ProcessCluster.log("zombie: pausing broker " + zombie + " (leads " + led + "); " + FaultTestSupport.describe(before, topic, PARTITIONS));
+            ProcessCluster.log(topic + ": pausing broker " + zombie + " (leads " + led + "); " + FaultTestSupport.describe(before, topic, PARTITIONS));
             long t0 = System.nanoTime();
             cluster.sigstop(zombie);
             // Requests that reach the paused leader and are read when it wakes up: acks=all and acks=1.
             for (int p : led) {
-                sendAsyncRaw(zombie, topic, p, "zombie-all-" + p, -1, zombieAcked, zombieOutcomes);
+                for (int i = 0; i < 3; i++) {
+                    sendAsyncRaw(zombie, topic, p, "zombie-all-" + p + "-" + i, -1, zombieAcked, zombieOutcomes);
+                }
                 sendAsyncRaw(zombie, topic, p, "zombie-one-" + p, 1, zombieAcked, zombieOutcomes);
             }
             cluster.awaitCondition(() -> {
@@ -310,7 +323,7 @@ class ReplicaSafetyFaultTest {
             }, 60_000, "new leaders elected while broker " + zombie + " is paused");
             long failedOver = System.nanoTime();
             failoverMs.add(TimeUnit.NANOSECONDS.toMillis(failedOver - t0));
-            ProcessCluster.log("zombie: new leaders after " + failoverMs.get(0) + " ms: " + FaultTestSupport.describe(cluster.metadata(), topic, PARTITIONS));
+            ProcessCluster.log(topic + ": new leaders after " + failoverMs.get(0) + " ms: " + FaultTestSupport.describe(cluster.metadata(), topic, PARTITIONS));
             producer.awaitMoreAcks(300, 20_000);
             Thread.sleep(1_000);
             cluster.sigcont(zombie);
@@ -334,10 +347,10 @@ class ReplicaSafetyFaultTest {
                 }
                 return firstRefusal.size() == led.size();
             }, 30_000, "broker " + zombie + " refusing produces for its former partitions");
-            ProcessCluster.log("zombie: broker " + zombie + " refuses produces " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumed)
+            ProcessCluster.log(topic + ": broker " + zombie + " refuses produces " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumed)
                     + " ms after SIGCONT with " + firstRefusal + "; acks=all probes it acknowledged: " + probesAcked.keySet());
-            cluster.awaitCondition(() -> zombieOutcomes.size() == 2 * led.size(), 60_000, "outcomes of the requests sent while paused");
-            ProcessCluster.log("zombie: requests sent while paused: " + new TreeMap<>(zombieOutcomes));
+            cluster.awaitCondition(() -> zombieOutcomes.size() == 4 * led.size(), 60_000, "outcomes of the requests sent while paused");
+            ProcessCluster.log(topic + ": requests sent while paused: " + new TreeMap<>(zombieOutcomes));
             cluster.awaitHealthy(topic, PARTITIONS, 60_000);
             producer.awaitMoreAcks(300, 20_000);
         } finally {
@@ -353,20 +366,21 @@ class ReplicaSafetyFaultTest {
                 acked.put(v, a);
             }
         });
-        Verifier.Figures f = verify("zombie (SIGSTOP of leader " + zombie + " past the session timeout, SIGCONT)", acked,
-                producer.sent() + 2L * led.size(), producer.failed.size(), failoverMs, topic);
+        Verifier.Figures f = verify(topic + " (SIGSTOP of " + (pauseTheController ? "controller and " : "") + "leader " + zombie
+                + " past the session timeout, SIGCONT)", acked,
+                producer.sent() + 4L * led.size(), producer.failed.size(), failoverMs, topic);
         Map<Integer, List<Verifier.LogRecord>> logs = Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
         List<String> zombieRecords = new ArrayList<>();
         logs.forEach((p, recs) -> recs.stream().filter(r -> r.value().startsWith("zombie-") || r.value().startsWith("probe-"))
                 .forEach(r -> zombieRecords.add(p + "/" + r)));
-        ProcessCluster.log("zombie: acks=1 acknowledgements by the deposed leader: " + zombieAcksOne
+        ProcessCluster.log(topic + ": acks=1 acknowledgements by the deposed leader: " + zombieAcksOne
                 + "; records of the paused-time requests and probes in the final (identical) logs: " + zombieRecords);
         for (Map.Entry<String, ProducerDriver.Ack> e : zombieAcksOne.entrySet()) {
             // Whatever it acknowledged under its stale epoch must not survive as a conflicting record: either the
             // record is at that offset in every replica, or it is gone and the offset holds the new leader's record.
             List<Verifier.LogRecord> log = logs.get(e.getValue().partition());
             log.stream().filter(r -> r.offset() == e.getValue().offset()).findFirst()
-                    .ifPresent(r -> ProcessCluster.log("zombie: offset " + e.getValue().partition() + "/" + r.offset()
+                    .ifPresent(r -> ProcessCluster.log(topic + ": offset " + e.getValue().partition() + "/" + r.offset()
                             + " acknowledged to " + e.getKey() + " under a stale epoch now holds " + r));
         }
         assertTrue(f.acked() > 500, "the producer made progress: " + f.acked());
@@ -406,7 +420,7 @@ class ReplicaSafetyFaultTest {
     // ------------------------------------------------------------------------------------------------ scenario 6
 
     @Test
-    @Order(4)
+    @Order(5)
     void aFormerLeaderTruncatesItsUnreplicatedDivergentSuffixKip101() throws Exception {
         String topic = "diverge";
         allBrokersUp();
