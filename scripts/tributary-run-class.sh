@@ -2,7 +2,8 @@
 # Runs a main class of the Tributary client SDK (the command-line tools) from the build output.
 # Usage: tributary-run-class.sh CLASS [ARGS...]
 # Environment: JAVA_HOME, TRIBUTARY_HEAP_OPTS (default -Xmx512m), TRIBUTARY_OPTS (extra JVM flags),
-#              TRIBUTARY_LOG_LEVEL (default warn; logs go to standard error).
+#              TRIBUTARY_LOG_LEVEL (default warn; logs go to standard error),
+#              TRIBUTARY_CLASSPATH (use this classpath instead of the client SDK's build output).
 set -euo pipefail
 
 if [[ $# -lt 1 ]]; then
@@ -16,10 +17,15 @@ target="$root/client-sdk/target"
 cp_file="$target/tools-classpath.txt"
 jar="$target/client-sdk-0.1.0-SNAPSHOT.jar"
 
-if [[ ! -f "$cp_file" || ! -f "$jar" ]]; then
+if [[ -n "${TRIBUTARY_CLASSPATH:-}" ]]; then
+  # An explicit classpath replaces the build output (the Maven-run ops test passes the reactor's test classpath).
+  classpath="$TRIBUTARY_CLASSPATH"
+elif [[ ! -f "$cp_file" || ! -f "$jar" ]]; then
   echo "tributary: the client SDK is not built (missing $cp_file or $jar)." >&2
   echo "Build it with: cd '$root' && ./mvnw -B -pl client-sdk -am package -DskipTests" >&2
   exit 1
+else
+  classpath="$jar:$(cat "$cp_file")"
 fi
 
 if [[ -n "${JAVA_HOME:-}" ]]; then
@@ -35,4 +41,4 @@ fi
 # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
 exec "$java_bin" ${TRIBUTARY_HEAP_OPTS:--Xmx512m} ${TRIBUTARY_OPTS:-} \
   -Dlog4j2.configurationFile="$root/client-sdk/src/main/config/tools-log4j2.xml" \
-  -cp "$jar:$(cat "$cp_file")" "$@"
+  -cp "$classpath" "$@"

@@ -139,6 +139,18 @@ running_pid() {
   return 0
 }
 
+# wait_reaped PID: an exiting process loses its command line before it is gone; wait (up to 5 s) until the PID
+# no longer exists at all (or is only a zombie awaiting its reaper), so "stopped" means the process is gone.
+wait_reaped() {
+  local pid="$1" i state
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
+    [[ "$state" == Z* ]] && return 0
+    sleep 0.1
+  done
+}
+
 # stop_process NAME PIDFILE MARKER TIMEOUT_S: SIGTERM, wait up to TIMEOUT_S, then SIGKILL. Idempotent.
 stop_process() {
   local name="$1" pidfile="$2" marker="$3" timeout="$4" pid i
@@ -160,6 +172,7 @@ stop_process() {
       sleep 0.1
     done
   fi
+  wait_reaped "$pid"
   rm -f "$pidfile"
   info "$name stopped (pid $pid)"
 }
@@ -174,6 +187,7 @@ kill_process() {
     pid_is_ours "$pid" "$marker" || break
     sleep 0.1
   done
+  wait_reaped "$pid"
   rm -f "$pidfile"
   info "$name killed (SIGKILL, pid $pid)"
 }
