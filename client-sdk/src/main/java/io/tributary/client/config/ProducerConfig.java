@@ -58,15 +58,64 @@ public final class ProducerConfig extends ClientConfig {
                     "A Partitioner class; default: murmur2(key) mod partitions for keyed records, sticky batches for keyless ones.")
             .define(PARTITIONER_IGNORE_KEYS_CONFIG, ConfigDef.Type.BOOLEAN, false,
                     "Place keyed records like keyless ones (sticky), ignoring the key.")
-            .define(ENABLE_IDEMPOTENCE_CONFIG, ConfigDef.Type.BOOLEAN, false, (name, value) -> {
-                if ((Boolean) value) {
-                    throw new ConfigException("invalid value 'true' for configuration key '" + name
-                            + "': idempotent producing is not available in this version; batches carry producer id -1");
-                }
-            }, "Idempotent producing (producer id, epoch, sequence per batch). Only false is accepted in this version.");
+            .define(ENABLE_IDEMPOTENCE_CONFIG, ConfigDef.Type.BOOLEAN, true,
+                    "Retries never duplicate or reorder records within a partition (producer id, epoch and per-partition "
+                            + "sequence on every batch). Needs acks=all, retries > 0 and max.in.flight.requests.per.connection <= 5: "
+                            + "set explicitly to true with other values it is a config error; left at the default it is "
+                            + "silently turned off by them.");
 
+    /** The broker remembers a producer's last 5 batches per partition: more in flight could not be deduplicated. */
+    public static final int MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
+
+    private final boolean idempotence;
+
+    /**
+     * @throws ConfigException for unknown keys and bad values, and for {@code enable.idempotence=true} set explicitly
+     *     together with acks other than all, retries=0 or max.in.flight.requests.per.connection above 5
+     */
     public ProducerConfig(Map<?, ?> props) {
         super(CONFIG, props);
+        this.idempotence = resolveIdempotence(props);
+    }
+
+    /**
+     * Kafka 3.x's rule: idempotence is on by default; a user who asked for it explicitly gets an error for settings
+     * that contradict it, a user who did not gets it switched off by them.
+     */
+    private boolean resolveIdempotence(Map<?, ?> props) {
+        if (!getBoolean(ENABLE_IDEMPOTENCE_CONFIG)) {
+            return false;
+        }
+        boolean explicit = props.containsKey(ENABLE_IDEMPOTENCE_CONFIG);
+        java.util.List<String> conflicts = new java.util.ArrayList<>();
+        if (acks() != -1) {
+            conflicts.add(ACKS_CONFIG + " must be all (-1), is " + getString(ACKS_CONFIG));
+        }
+        if (maxInFlightRequestsPerConnection() > MAX_IN_FLIGHT_FOR_IDEMPOTENCE) {
+            conflicts.add(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + " must be at most " + MAX_IN_FLIGHT_FOR_IDEMPOTENCE + ", is "
+                    + maxInFlightRequestsPerConnection());
+        }
+        if (retries() == 0) {
+            conflicts.add(RETRIES_CONFIG + " must be greater than 0, is 0");
+        }
+        if (conflicts.isEmpty()) {
+            return true;
+        }
+        if (explicit) {
+            throw new ConfigException(ENABLE_IDEMPOTENCE_CONFIG + "=true conflicts with the other settings: "
+                    + String.join("; ", conflicts) + ". Set " + ACKS_CONFIG + "=all, " + RETRIES_CONFIG + " > 0 and "
+                    + MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + " <= " + MAX_IN_FLIGHT_FOR_IDEMPOTENCE + ", or "
+                    + ENABLE_IDEMPOTENCE_CONFIG + "=false.");
+        }
+        return false; // the default gives way to the user's explicit acks / in-flight / retries
+    }
+
+    /**
+     * Whether the producer is idempotent: {@code enable.idempotence} (default true) unless it was left at its default
+     * and acks, retries or max.in.flight.requests.per.connection rule it out.
+     */
+    public boolean idempotenceEnabled() {
+        return idempotence;
     }
 
     public ProducerConfig(Properties props) {
@@ -169,6 +218,10 @@ public final class ProducerConfig extends ClientConfig {
 
         public Builder maxInFlightRequestsPerConnection(int maxInFlight) {
             return set(MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, maxInFlight);
+        }
+
+        public Builder enableIdempotence(boolean enable) {
+            return set(ENABLE_IDEMPOTENCE_CONFIG, enable);
         }
 
         public Builder compression(Compression compression) {

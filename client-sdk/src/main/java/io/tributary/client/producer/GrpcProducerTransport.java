@@ -1,9 +1,14 @@
 package io.tributary.client.producer;
 
+import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.InitProducerIdRequest;
+import io.tributary.api.v1.InitProducerIdResponse;
 import io.tributary.api.v1.ProduceRequest;
 import io.tributary.api.v1.ProduceResponse;
 import io.tributary.api.v1.ProducerGrpc;
@@ -14,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One long-lived {@code Producer.Produce} bidirectional stream per broker, requests matched to responses by
@@ -26,10 +32,42 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class GrpcProducerTransport implements ProducerTransport {
     private final ChannelPool channels;
+    private final ClientInterceptor[] interceptors;
     private final Map<Integer, NodeStream> streams = new ConcurrentHashMap<>();
 
     public GrpcProducerTransport(ChannelPool channels) {
+        this(channels, new ClientInterceptor[0]);
+    }
+
+    /** With interceptors on every call (tests inject faults this way, e.g. dropped responses). */
+    GrpcProducerTransport(ChannelPool channels, ClientInterceptor... interceptors) {
         this.channels = channels;
+        this.interceptors = interceptors;
+    }
+
+    private Channel channel(Node node) {
+        Channel channel = channels.channel(node);
+        return interceptors.length == 0 ? channel : ClientInterceptors.intercept(channel, interceptors);
+    }
+
+    @Override
+    public void initProducerId(Node node, InitProducerIdRequest request, long timeoutMs, InitProducerIdListener listener) {
+        ProducerGrpc.newStub(channel(node)).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                .initProducerId(request, new StreamObserver<>() {
+                    @Override
+                    public void onNext(InitProducerIdResponse response) {
+                        listener.onResponse(response);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        listener.onFailure(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
     }
 
     @Override
@@ -86,7 +124,7 @@ public final class GrpcProducerTransport implements ProducerTransport {
         }
 
         void start() {
-            requests = ProducerGrpc.newStub(channels.channel(node)).produce(this);
+            requests = ProducerGrpc.newStub(channel(node)).produce(this);
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.tributary.client.producer;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.batch.Compression;
 import io.tributary.api.batch.Header;
+import io.tributary.api.batch.RecordBatch;
 import io.tributary.api.batch.RecordBatchBuilder;
 
 import java.nio.ByteBuffer;
@@ -32,6 +33,10 @@ public final class ProducerBatch {
     private long lastAttemptMs;
     private long retryAtMs;
     private boolean closedForAppends;
+    /** Idempotent producers only: stamped once, when the sender first drains the batch; -1 otherwise. */
+    private long producerId = RecordBatch.NO_PRODUCER_ID;
+    private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+    private int baseSequence = RecordBatch.NO_SEQUENCE;
 
     private record Thunk(CompletableFuture<RecordMetadata> future, Callback callback, long timestampMs, int keySizeBytes,
                          int valueSizeBytes) {
@@ -43,7 +48,8 @@ public final class ProducerBatch {
         this.sequenceNumber = sequenceNumber;
         this.createdMs = createdMs;
         this.deliveryDeadlineMs = createdMs + deliveryTimeoutMs;
-        // The idempotence seam: producer id, epoch and base sequence travel in every batch; -1 until that issue.
+        // Built with producer id, epoch and base sequence -1; an idempotent producer stamps them when the batch is
+        // drained for its first send (setProducerState), and every retry sends those same bytes.
         this.builder = RecordBatchBuilder.options().compression(compression).initialCapacityBytes(initialCapacityBytes).build();
     }
 
@@ -75,6 +81,42 @@ public final class ProducerBatch {
             built = builder.build();
         }
         return built.duplicate();
+    }
+
+    /**
+     * Stamps the idempotent producer's id, epoch and this batch's base sequence into the encoded bytes (and their
+     * CRC). Done once, at the first drain; retries resend the stamped bytes unchanged.
+     */
+    void setProducerState(long producerId, short producerEpoch, int baseSequence) {
+        if (hasSequence()) {
+            throw new IllegalStateException(this + " already carries sequence " + this.baseSequence);
+        }
+        close();
+        RecordBatch.wrap(built.duplicate()).setProducerFields(producerId, producerEpoch, baseSequence);
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        this.baseSequence = baseSequence;
+    }
+
+    boolean hasSequence() {
+        return baseSequence != RecordBatch.NO_SEQUENCE;
+    }
+
+    long producerId() {
+        return producerId;
+    }
+
+    short producerEpoch() {
+        return producerEpoch;
+    }
+
+    int baseSequence() {
+        return baseSequence;
+    }
+
+    /** The sequence of the batch's last record (wrapping past {@link Integer#MAX_VALUE} to 0). */
+    int lastSequence() {
+        return RecordBatch.wrap(built.duplicate()).lastSequence();
     }
 
     /** Runs callbacks in record order, then completes the futures: the record at index i has offset baseOffset + i. */
@@ -169,6 +211,7 @@ public final class ProducerBatch {
 
     @Override
     public String toString() {
-        return "ProducerBatch(" + topicPartition + ", records=" + thunks.size() + ", attempts=" + attempts + ")";
+        return "ProducerBatch(" + topicPartition + ", records=" + thunks.size() + ", attempts=" + attempts
+                + (hasSequence() ? ", producerId=" + producerId + ", epoch=" + producerEpoch + ", baseSequence=" + baseSequence : "") + ")";
     }
 }

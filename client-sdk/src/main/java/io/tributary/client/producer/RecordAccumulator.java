@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Queues records per partition in batches until the sender takes them: a batch is ready when it is full
@@ -165,18 +166,23 @@ public final class RecordAccumulator {
 
     /** As {@link #ready(Cluster, long)}, ignoring {@code muted} partitions (those with a batch in flight when order must hold). */
     public ReadyCheckResult ready(Cluster cluster, long nowMs, Set<TopicPartition> muted) {
+        return ready(cluster, nowMs, b -> !muted.contains(b.topicPartition()));
+    }
+
+    /**
+     * As {@link #ready(Cluster, long)}, ignoring partitions whose first queued batch {@code canSend} refuses (muted
+     * partitions; an idempotent producer's sequencing rules). {@code canSend} runs under the partition's monitor.
+     */
+    public ReadyCheckResult ready(Cluster cluster, long nowMs, Predicate<ProducerBatch> canSend) {
         Set<Node> ready = new HashSet<>();
         long nextDelayMs = Long.MAX_VALUE;
         boolean unknownLeaders = false;
         boolean exhausted = memory.hasWaiters();
         boolean flushing = flushesInProgress.get() > 0 || closed;
         for (Map.Entry<TopicPartition, Deque<ProducerBatch>> e : batches.entrySet()) {
-            if (muted.contains(e.getKey())) {
-                continue;
-            }
             synchronized (e.getValue()) {
                 ProducerBatch first = e.getValue().peekFirst();
-                if (first == null) {
+                if (first == null || !canSend.test(first)) {
                     continue;
                 }
                 Node leader = cluster.leaderFor(e.getKey());
@@ -214,6 +220,12 @@ public final class RecordAccumulator {
     /** As {@link #drain(Cluster, Set, int, long)}, leaving {@code muted} partitions' batches queued. */
     public Map<Integer, List<ProducerBatch>> drain(Cluster cluster, Set<Node> nodes, int maxRequestSizeBytes, long nowMs,
                                                    Set<TopicPartition> muted) {
+        return drain(cluster, nodes, maxRequestSizeBytes, nowMs, b -> !muted.contains(b.topicPartition()));
+    }
+
+    /** As {@link #drain(Cluster, Set, int, long)}, leaving a partition queued when {@code canSend} refuses its first batch. */
+    public Map<Integer, List<ProducerBatch>> drain(Cluster cluster, Set<Node> nodes, int maxRequestSizeBytes, long nowMs,
+                                                   Predicate<ProducerBatch> canSend) {
         Map<Integer, List<ProducerBatch>> out = new HashMap<>();
         Set<Integer> nodeIds = new HashSet<>();
         nodes.forEach(n -> nodeIds.add(n.id()));
@@ -227,12 +239,12 @@ public final class RecordAccumulator {
         for (int i = 0; i < entries.size(); i++) {
             Map.Entry<TopicPartition, Deque<ProducerBatch>> e = entries.get((start + i) % entries.size());
             Node leader = cluster.leaderFor(e.getKey());
-            if (leader == null || !nodeIds.contains(leader.id()) || muted.contains(e.getKey())) {
+            if (leader == null || !nodeIds.contains(leader.id())) {
                 continue;
             }
             synchronized (e.getValue()) {
                 ProducerBatch first = e.getValue().peekFirst();
-                if (first == null || (first.attempts() > 0 && nowMs < first.retryAtMs())) {
+                if (first == null || (first.attempts() > 0 && nowMs < first.retryAtMs()) || !canSend.test(first)) {
                     continue;
                 }
                 int used = sizeByNode.getOrDefault(leader.id(), 0);
@@ -265,6 +277,17 @@ public final class RecordAccumulator {
             while (!older.isEmpty()) {
                 deque.addFirst(older.pollLast());
             }
+        }
+    }
+
+    /** Takes a queued batch out of its partition's queue (to fail it); false if it was not queued. */
+    public boolean remove(ProducerBatch batch) {
+        Deque<ProducerBatch> deque = batches.get(batch.topicPartition());
+        if (deque == null) {
+            return false;
+        }
+        synchronized (deque) {
+            return deque.remove(batch);
         }
     }
 

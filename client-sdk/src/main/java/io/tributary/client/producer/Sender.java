@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.v1.InitProducerIdRequest;
+import io.tributary.api.v1.InitProducerIdResponse;
 import io.tributary.api.v1.PartitionProduceData;
 import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.api.v1.ProduceRequest;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The producer's one background thread: takes ready batches from the {@link RecordAccumulator}, groups them
@@ -49,6 +52,8 @@ public final class Sender implements Runnable {
     private final int maxRequestSizeBytes;
     private final int requestTimeoutMs;
     private final String clientId;
+    /** Null unless enable.idempotence is in effect. */
+    private final IdempotenceManager idempotence;
     private final LinkedBlockingDeque<Object> events = new LinkedBlockingDeque<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final Map<Integer, Integer> inFlightByNode = new HashMap<>();
@@ -59,6 +64,7 @@ public final class Sender implements Runnable {
     private final boolean guaranteeOrder;
     private final Set<TopicPartition> muted = new java.util.HashSet<>();
     private long nextCorrelationId;
+    private int initAttempts;
     private volatile boolean running = true;
     private volatile boolean forceClose;
     /** At most one WAKEUP sits in the queue however many sends ask for one. */
@@ -70,8 +76,19 @@ public final class Sender implements Runnable {
     private record Outcome(long correlationId, ProduceResponse response, Throwable error) {
     }
 
+    private record InitOutcome(InitProducerIdResponse response, Throwable error) {
+    }
+
+    /** A sender without idempotence (batches carry producer id -1). */
     public Sender(RecordAccumulator accumulator, MetadataSource metadata, ProducerTransport transport, int acks, int retries,
                   int maxInFlightPerNode, int maxRequestSizeBytes, int requestTimeoutMs, String clientId) {
+        this(accumulator, metadata, transport, acks, retries, maxInFlightPerNode, maxRequestSizeBytes, requestTimeoutMs, clientId, null);
+    }
+
+    /** @param idempotence the idempotent producer's state, or null for a producer without idempotence */
+    Sender(RecordAccumulator accumulator, MetadataSource metadata, ProducerTransport transport, int acks, int retries,
+           int maxInFlightPerNode, int maxRequestSizeBytes, int requestTimeoutMs, String clientId, IdempotenceManager idempotence) {
+        this.idempotence = idempotence;
         this.accumulator = accumulator;
         this.metadata = metadata;
         this.transport = transport;
@@ -126,7 +143,18 @@ public final class Sender implements Runnable {
         }
         metadata.maybeRefresh(nowMs);
         Cluster cluster = metadata.cluster();
-        RecordAccumulator.ReadyCheckResult ready = accumulator.ready(cluster, nowMs, muted);
+        if (idempotence != null) {
+            TributaryException fatal = idempotence.fatalError();
+            if (fatal != null) {
+                for (ProducerBatch b : accumulator.drainAll()) {
+                    finish(b, fatal);
+                }
+            } else {
+                maybeInitProducerId(cluster, nowMs);
+            }
+        }
+        Predicate<ProducerBatch> canSend = b -> !muted.contains(b.topicPartition()) && (idempotence == null || idempotence.canSend(b));
+        RecordAccumulator.ReadyCheckResult ready = accumulator.ready(cluster, nowMs, canSend);
         if (ready.unknownLeadersExist()) {
             metadata.requestUpdate();
         }
@@ -136,15 +164,54 @@ public final class Sender implements Runnable {
                 sendable.add(n);
             }
         }
-        Map<Integer, List<ProducerBatch>> drained = accumulator.drain(cluster, sendable, maxRequestSizeBytes, nowMs, muted);
+        Map<Integer, List<ProducerBatch>> drained = accumulator.drain(cluster, sendable, maxRequestSizeBytes, nowMs, canSend);
         for (Map.Entry<Integer, List<ProducerBatch>> e : drained.entrySet()) {
+            if (idempotence != null) {
+                // At most one batch per partition per drain, so each partition's sequences are handed out in order.
+                for (ProducerBatch b : e.getValue()) {
+                    if (!b.hasSequence()) {
+                        idempotence.assignSequence(b);
+                    }
+                }
+            }
             sendRequest(cluster.node(e.getKey()), e.getValue(), nowMs);
         }
         long pollMs = Math.min(MAX_POLL_MS, ready.nextReadyCheckDelayMs());
-        if (ready.unknownLeadersExist()) {
+        if (ready.unknownLeadersExist() || (idempotence != null && idempotence.initWaiting())) {
             pollMs = Math.min(pollMs, 50);
         }
         return Math.max(0, pollMs);
+    }
+
+    /** Asks any broker for a producer id (first) or a newer epoch (after a gap), when one is due. */
+    private void maybeInitProducerId(Cluster cluster, long nowMs) {
+        if (cluster.nodes().isEmpty()) {
+            return; // asked again once metadata names a broker
+        }
+        InitProducerIdRequest request = idempotence.initRequestDue(nowMs, clientId);
+        if (request == null) {
+            return;
+        }
+        List<Node> nodes = new ArrayList<>(cluster.nodes().values());
+        nodes.sort(java.util.Comparator.comparingInt((Node n) -> inFlightByNode.getOrDefault(n.id(), 0)).thenComparingInt(Node::id));
+        Node node = nodes.get(Math.floorMod(initAttempts++, Math.min(nodes.size(), 2)));
+        log.debug("InitProducerId {} to broker {}", request, node);
+        ProducerTransport.InitProducerIdListener listener = new ProducerTransport.InitProducerIdListener() {
+            @Override
+            public void onResponse(InitProducerIdResponse response) {
+                events.add(new InitOutcome(response, null));
+            }
+
+            @Override
+            public void onFailure(Throwable error) {
+                events.add(new InitOutcome(null, error));
+            }
+        };
+        try {
+            transport.initProducerId(node, request, requestTimeoutMs, listener);
+        } catch (RuntimeException e) {
+            listener.onFailure(e);
+        }
     }
 
     private void sendRequest(Node node, List<ProducerBatch> batches, long nowMs) {
@@ -206,6 +273,14 @@ public final class Sender implements Runnable {
         while ((event = events.poll()) != null) {
             if (event == WAKEUP) {
                 wakeupPending.set(false);
+            } else if (event instanceof InitOutcome init) {
+                if (init.error() != null) {
+                    idempotence.onInitFailure(Errors.fromThrowable(init.error()), nowMs);
+                } else if (Errors.isError(init.response().getError())) {
+                    idempotence.onInitFailure(Errors.toException(init.response().getError(), "InitProducerId"), nowMs);
+                } else {
+                    idempotence.onInitResponse(init.response());
+                }
             } else if (event instanceof Outcome outcome) {
                 InFlight request = removeInFlight(outcome.correlationId());
                 if (request == null) {
@@ -238,7 +313,13 @@ public final class Sender implements Runnable {
                 if (Errors.needsMetadataRefresh(e.error())) {
                     metadata.requestUpdate();
                 }
-                failOrRetry(b, e, nowMs);
+                IdempotenceManager.Decision decision = idempotence != null && b.hasSequence()
+                        ? idempotence.onSequenceError(b, e.error()) : null;
+                if (decision != null) {
+                    onSequenceError(b, e, decision, nowMs);
+                } else {
+                    failOrRetry(b, e, nowMs, true);
+                }
             } else {
                 finish(b, r.getBaseOffset(), r.getLogAppendTimeMs());
             }
@@ -270,19 +351,61 @@ public final class Sender implements Runnable {
         }
     }
 
+    /** An idempotence error on a sequenced batch: retry it in order, fail its partition's affected batches, or stop. */
+    private void onSequenceError(ProducerBatch batch, TributaryException error, IdempotenceManager.Decision decision, long nowMs) {
+        switch (decision) {
+            case RETRY -> {
+                // An older batch of the partition was not written yet; this one goes again after it, same bytes.
+                if (!forceClose && nowMs + 1 < batch.deliveryDeadlineMs()) {
+                    log.debug("retrying {} after {} (an older batch of the partition is outstanding)", batch, error.error());
+                    accumulator.reenqueue(batch, nowMs);
+                } else {
+                    finish(batch, error, IdempotenceManager.Outcome.UNKNOWN);
+                }
+            }
+            case FAIL_PARTITION -> {
+                TributaryException gap = new TributaryException(error.error(), "produce to " + batch.topicPartition() + ": "
+                        + error.error() + ": the partition leader has no record of the earlier batches of producer id "
+                        + batch.producerId() + " epoch " + batch.producerEpoch() + " (its state was lost or expired), so these "
+                        + "records were not written; the producer bumps its epoch and later sends start again at sequence 0 ("
+                        + error.getMessage() + ")", error);
+                for (ProducerBatch b : idempotence.takeAffected(batch)) {
+                    // Later batches still in flight fail the same way when their answers come back.
+                    if (b == batch || accumulator.remove(b)) {
+                        finish(b, gap, IdempotenceManager.Outcome.GAP);
+                    }
+                }
+            }
+            case FATAL -> finish(batch, idempotence.fatalError(), IdempotenceManager.Outcome.UNKNOWN);
+        }
+    }
+
     private void failOrRetry(ProducerBatch batch, TributaryException error, long nowMs) {
+        failOrRetry(batch, error, nowMs, false);
+    }
+
+    /** @param answeredByBroker the error is the broker's per-partition answer (so a non-retriable one means not written) */
+    private void failOrRetry(ProducerBatch batch, TributaryException error, long nowMs, boolean answeredByBroker) {
+        if (idempotence != null && idempotence.fatalError() != null) {
+            finish(batch, idempotence.fatalError(), IdempotenceManager.Outcome.UNKNOWN);
+            return;
+        }
         boolean canRetry = error.retriable() && !forceClose && batch.attempts() <= retries
                 && nowMs + 1 < batch.deliveryDeadlineMs();
         if (canRetry) {
             log.debug("retrying {} after {}", batch, error.getMessage());
             accumulator.reenqueue(batch, nowMs);
         } else {
-            finish(batch, error);
+            finish(batch, error, answeredByBroker && !error.retriable()
+                    ? IdempotenceManager.Outcome.REJECTED : IdempotenceManager.Outcome.UNKNOWN);
         }
     }
 
     private void finish(ProducerBatch batch, long baseOffset, long logAppendTimeMs) {
         try {
+            if (idempotence != null) {
+                idempotence.onCompletion(batch, IdempotenceManager.Outcome.ACKNOWLEDGED);
+            }
             batch.complete(baseOffset, logAppendTimeMs);
         } finally {
             accumulator.deallocate(batch);
@@ -290,7 +413,14 @@ public final class Sender implements Runnable {
     }
 
     private void finish(ProducerBatch batch, RuntimeException error) {
+        finish(batch, error, IdempotenceManager.Outcome.UNKNOWN);
+    }
+
+    private void finish(ProducerBatch batch, RuntimeException error, IdempotenceManager.Outcome outcome) {
         try {
+            if (idempotence != null) {
+                idempotence.onCompletion(batch, outcome);
+            }
             batch.fail(error);
         } finally {
             accumulator.deallocate(batch);
@@ -343,5 +473,15 @@ public final class Sender implements Runnable {
 
     public int inFlightRequestCount() {
         return inFlight.size();
+    }
+
+    /** The idempotent producer's fatal error (e.g. fenced by a newer epoch), or null. */
+    TributaryException idempotenceFatalError() {
+        return idempotence == null ? null : idempotence.fatalError();
+    }
+
+    /** The idempotence bookkeeping (tests), or null. */
+    IdempotenceManager idempotence() {
+        return idempotence;
     }
 }

@@ -28,6 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and settles the returned futures and callbacks. send() blocks only for metadata of a new topic or for
  * {@code buffer.memory}, each at most {@code max.block.ms}.
  *
+ * <p>Idempotent by default ({@code enable.idempotence}): the sender asks a broker for a producer id before its first
+ * batch, stamps id, epoch and a per-partition sequence on each batch when it is first sent, and resends the same
+ * bytes on every retry, so the partition leader drops repeats and refuses gaps (see {@link IdempotenceManager}).
+ *
  * <p>Thread-safe: share one producer among threads; that batches better than one producer per thread.
  *
  * <pre>{@code
@@ -66,11 +70,17 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
     }
 
     public TributaryProducer(ProducerConfig config, Serializer<K> keySerializer, Serializer<V> valueSerializer) {
-        this(config, keySerializer, valueSerializer, null);
+        this(config, keySerializer, valueSerializer, (ProducerTransport) null);
     }
 
     /** With an explicit transport (tests); null means gRPC. */
     TributaryProducer(ProducerConfig config, Serializer<K> keySerializer, Serializer<V> valueSerializer, ProducerTransport transport) {
+        this(config, keySerializer, valueSerializer, transport == null ? null : channels -> transport);
+    }
+
+    /** With a transport built on the producer's channels (tests wrap gRPC calls, e.g. to drop responses); null means gRPC. */
+    TributaryProducer(ProducerConfig config, Serializer<K> keySerializer, Serializer<V> valueSerializer,
+                      java.util.function.Function<ChannelPool, ProducerTransport> transportFactory) {
         this.config = config;
         this.keySerializer = keySerializer != null ? keySerializer
                 : Instances.create(config.getString(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG), Serializer.class, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
@@ -89,9 +99,12 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
                 config.metadataMaxAgeMs(), true);
         this.accumulator = new RecordAccumulator(config.batchSizeBytes(), config.bufferMemoryBytes(), config.lingerMs(),
                 config.retryBackoffMs(), config.deliveryTimeoutMs(), config.compression());
-        this.sender = new Sender(accumulator, metadata, transport != null ? transport : new GrpcProducerTransport(channels),
+        IdempotenceManager idempotence = config.idempotenceEnabled()
+                ? new IdempotenceManager(config.maxInFlightRequestsPerConnection(), config.retryBackoffMs()) : null;
+        this.sender = new Sender(accumulator, metadata,
+                transportFactory != null ? transportFactory.apply(channels) : new GrpcProducerTransport(channels),
                 config.acks(), config.retries(), config.maxInFlightRequestsPerConnection(), maxRequestSizeBytes,
-                config.requestTimeoutMs(), clientId);
+                config.requestTimeoutMs(), clientId, idempotence);
         this.senderThread = new Thread(sender, "tributary-producer-network-thread | " + clientId);
         senderThread.setDaemon(true);
         senderThread.start();
@@ -123,6 +136,10 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
     }
 
     private Future<RecordMetadata> doSend(ProducerRecord<K, V> record, Callback callback) {
+        TributaryException fatal = sender.idempotenceFatalError();
+        if (fatal != null) {
+            throw fatal;
+        }
         long startMs = System.currentTimeMillis();
         Cluster cluster = metadata.awaitTopic(record.topic(), maxBlockMs);
         long remainingMs = Math.max(0, maxBlockMs - (System.currentTimeMillis() - startMs));

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,10 +67,36 @@ class ClientConfigTest {
     }
 
     @Test
-    void idempotenceCannotBeSwitchedOnYet() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> new ProducerConfig(Map.of("bootstrap.servers", "h:1", "enable.idempotence", "true")));
-        assertTrue(e.getMessage().contains("enable.idempotence"), e.getMessage());
+    void idempotenceIsOnByDefault() {
+        assertTrue(new ProducerConfig(Map.of("bootstrap.servers", "h:1")).idempotenceEnabled());
+        assertTrue(new ProducerConfig(Map.of("bootstrap.servers", "h:1", "enable.idempotence", "true", "acks", "-1",
+                "max.in.flight.requests.per.connection", "5")).idempotenceEnabled());
+        assertFalse(new ProducerConfig(Map.of("bootstrap.servers", "h:1", "enable.idempotence", "false")).idempotenceEnabled());
+    }
+
+    @Test
+    void explicitIdempotenceWithConflictingSettingsIsAConfigErrorNamingBothKeys() {
+        ConfigException acks = assertThrows(ConfigException.class,
+                () -> new ProducerConfig(Map.of("bootstrap.servers", "h:1", "enable.idempotence", "true", "acks", "1")));
+        assertTrue(acks.getMessage().contains("enable.idempotence") && acks.getMessage().contains("acks must be all"), acks.getMessage());
+        ConfigException inFlight = assertThrows(ConfigException.class, () -> new ProducerConfig(Map.of("bootstrap.servers", "h:1",
+                "enable.idempotence", "true", "max.in.flight.requests.per.connection", "6")));
+        assertTrue(inFlight.getMessage().contains("enable.idempotence")
+                && inFlight.getMessage().contains("max.in.flight.requests.per.connection must be at most 5"), inFlight.getMessage());
+        ConfigException retries = assertThrows(ConfigException.class,
+                () -> new ProducerConfig(Map.of("bootstrap.servers", "h:1", "enable.idempotence", "true", "retries", "0")));
+        assertTrue(retries.getMessage().contains("retries"), retries.getMessage());
+    }
+
+    @Test
+    void defaultIdempotenceGivesWayToExplicitAcksInFlightOrRetries() {
+        assertFalse(new ProducerConfig(Map.of("bootstrap.servers", "h:1", "acks", "1")).idempotenceEnabled());
+        assertFalse(new ProducerConfig(Map.of("bootstrap.servers", "h:1", "acks", "0")).idempotenceEnabled());
+        assertFalse(new ProducerConfig(Map.of("bootstrap.servers", "h:1", "max.in.flight.requests.per.connection", "10"))
+                .idempotenceEnabled());
+        assertFalse(new ProducerConfig(Map.of("bootstrap.servers", "h:1", "retries", "0")).idempotenceEnabled());
+        assertTrue(new ProducerConfig(Map.of("bootstrap.servers", "h:1", "acks", "all", "max.in.flight.requests.per.connection", "1"))
+                .idempotenceEnabled());
     }
 
     @Test

@@ -117,7 +117,7 @@ class SenderTest {
         batch.ensureValid(Integer.MAX_VALUE);
         assertEquals(0, batch.baseOffset(), "producers send base offset 0");
         assertEquals(2, batch.recordCount());
-        assertEquals(-1, batch.producerId(), "idempotence seam: no producer id yet");
+        assertEquals(-1, batch.producerId(), "without idempotence a batch carries no producer id");
         transport.respond(0, 42);
         sender.runOnce(11);
         assertEquals(42, a.get().offset());

@@ -336,6 +336,17 @@ public final class RecordBatch {
     }
 
     /**
+     * Stamps an idempotent producer's identity on a built batch, then the CRC, which covers all three fields. For a
+     * producer that assigns the sequence only when the batch is closed for sending; its retries reuse the bytes.
+     */
+    public void setProducerFields(long producerId, short producerEpoch, int baseSequence) {
+        buffer.putLong(PRODUCER_ID_OFFSET, producerId);
+        buffer.putShort(PRODUCER_EPOCH_OFFSET, producerEpoch);
+        buffer.putInt(BASE_SEQUENCE_OFFSET, baseSequence);
+        buffer.putInt(CRC_OFFSET, (int) computeChecksum());
+    }
+
+    /**
      * Decodes the records, decompressing the body with its codec first (see {@link RecordBodies}).
      */
     public RecordSet decodeRecords() {

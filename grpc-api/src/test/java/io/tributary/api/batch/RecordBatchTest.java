@@ -99,6 +99,22 @@ class RecordBatchTest {
     }
 
     @Test
+    void stampingProducerFieldsRecomputesTheCrcAndKeepsTheBody() {
+        ByteBuffer bytes = RecordBatchBuilder.create().append(1L, null, utf8("a")).append(2L, null, utf8("b")).build();
+        RecordBatch batch = RecordBatch.wrap(bytes);
+        ByteBuffer bodyBefore = batch.body();
+        assertFalse(batch.hasProducerId());
+        batch.setProducerFields(77L, (short) 3, Integer.MAX_VALUE);
+        batch.ensureValid(Integer.MAX_VALUE);
+        assertEquals(77L, batch.producerId());
+        assertEquals(3, batch.producerEpoch());
+        assertEquals(Integer.MAX_VALUE, batch.baseSequence());
+        assertEquals(0, batch.lastSequence(), "two records from Integer.MAX_VALUE wrap to 0");
+        assertEquals(bodyBefore, batch.body());
+        assertEquals(2, batch.decodeRecords().getRecordsCount());
+    }
+
+    @Test
     void flippedBitFailsTheCrcCheckAsCorruptMessage() {
         ByteBuffer bytes = RecordBatchBuilder.create().append(1L, null, utf8("hello")).build();
         bytes.put(bytes.limit() - 2, (byte) (bytes.get(bytes.limit() - 2) ^ 0x10));
