@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Validates deploy/ without a container engine or a Kubernetes cluster:
+#   1. every YAML file parses (python3 + PyYAML), and the Kubernetes objects are consistent (selectors match pod
+#      labels, StatefulSets name an existing headless Service, probe ports are container ports, PDBs select pods);
+#      `kubectl kustomize deploy/k8s` renders if kubectl is installed;
+#   2. every file the Dockerfile copies and every config the entry point reads exists;
+#   3. the image's start commands run on this machine: the runtime layout of the image (/opt/tributary/{lib,config,bin})
+#      is assembled from the build exactly as the Dockerfile does (./mvnw -Pdist, same copies), then
+#      docker-entrypoint.sh runs "zookeeper" (standalone, 127.0.0.1) and "broker" against it, "zk-healthcheck" and
+#      "healthcheck" must pass, and both stop cleanly on SIGTERM.
+# Usage: deploy/validate.sh [--skip-run] [--no-build] [--zk-port P] [--broker-port B]
+#        (ports default to 22381 / 29392, 127.0.0.1 only; --no-build reuses broker-server/target/dist if present)
+set -euo pipefail
+deploy="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$deploy/.." && pwd)"
+skip_run=0 build=1 zk_port=22381 broker_port=29392
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --skip-run) skip_run=1; shift ;;
+    --no-build) build=0; shift ;;
+    --zk-port) zk_port="$2"; shift 2 ;;
+    --broker-port) broker_port="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# ---- 1. YAML
+python3 - "$deploy" <<'PY' || fail "YAML validation"
+import sys, glob, os
+try:
+    import yaml
+except ImportError:
+    sys.exit("PyYAML missing (apt-get install python3-yaml)")
+deploy = sys.argv[1]
+errors = []
+objs = []
+for f in sorted(glob.glob(os.path.join(deploy, "**", "*.y*ml"), recursive=True)):
+    docs = [d for d in yaml.safe_load_all(open(f)) if d]
+    print(f"ok: {os.path.relpath(f, deploy)} parses ({len(docs)} document(s))")
+    objs += [(f, d) for d in docs if isinstance(d, dict) and "kind" in d and d["kind"] != "Kustomization"]
+compose = yaml.safe_load(open(os.path.join(deploy, "docker-compose.yml")))
+for name, svc in compose["services"].items():
+    for dep, cond in (svc.get("depends_on") or {}).items():
+        if dep not in compose["services"]:
+            errors.append(f"compose: {name} depends on unknown {dep}")
+        if cond.get("condition") == "service_healthy" and "healthcheck" not in compose["services"][dep]:
+            errors.append(f"compose: {name} waits for {dep} healthy but {dep} has no healthcheck")
+    for v in svc.get("volumes", []):
+        vol = v.split(":")[0]
+        if not vol.startswith((".", "/")) and vol not in (compose.get("volumes") or {}):
+            errors.append(f"compose: {name} uses undeclared volume {vol}")
+services = {(o["metadata"].get("namespace"), o["metadata"]["name"]): o for f, o in objs if o["kind"] == "Service"}
+pod_labels = []
+for f, o in objs:
+    if o["kind"] == "StatefulSet":
+        spec = o["spec"]
+        labels = spec["template"]["metadata"]["labels"]
+        pod_labels.append(labels)
+        sel = spec["selector"]["matchLabels"]
+        if any(labels.get(k) != v for k, v in sel.items()):
+            errors.append(f"{o['metadata']['name']}: selector {sel} does not match pod labels {labels}")
+        svc = services.get((o["metadata"].get("namespace"), spec["serviceName"]))
+        if not svc or svc["spec"].get("clusterIP") != "None":
+            errors.append(f"{o['metadata']['name']}: serviceName {spec['serviceName']} is not a headless Service")
+        for c in spec["template"]["spec"]["containers"]:
+            ports = {p["containerPort"] for p in c.get("ports", [])} | {p["name"] for p in c.get("ports", [])}
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                p = c.get(probe)
+                if not p:
+                    continue
+                for kind in ("grpc", "tcpSocket", "httpGet"):
+                    if kind in p and p[kind]["port"] not in ports:
+                        errors.append(f"{o['metadata']['name']}/{c['name']}: {probe} port {p[kind]['port']} is not a container port")
+            if "resources" not in c or "requests" not in c["resources"]:
+                errors.append(f"{o['metadata']['name']}/{c['name']}: no resource requests")
+for f, o in objs:
+    if o["kind"] in ("PodDisruptionBudget", "Service") and o["spec"].get("selector"):
+        sel = o["spec"]["selector"].get("matchLabels", o["spec"]["selector"])
+        if not any(all(l.get(k) == v for k, v in sel.items()) for l in pod_labels):
+            errors.append(f"{o['kind']} {o['metadata']['name']}: selector {sel} matches no pod template")
+if errors:
+    print("\n".join("FAIL: " + e for e in errors))
+    sys.exit(1)
+print(f"ok: {len(objs)} Kubernetes objects consistent; compose depends_on/healthchecks/volumes consistent")
+PY
+if command -v kubectl >/dev/null 2>&1; then
+  kubectl kustomize "$deploy/k8s" >/dev/null || fail "kubectl kustomize deploy/k8s"
+  ok "kubectl kustomize deploy/k8s renders"
+fi
+
+# ---- 2. referenced files
+cd "$root"
+while read -r src; do
+  [[ -e "$src" ]] || fail "the Dockerfile copies $src, which does not exist"
+done < <(sed -n 's/^COPY \(--chmod=[0-9]* \)\{0,1\}\([^-].*\) [^ ]*$/\2/p' deploy/Dockerfile | tr ' ' '\n' | grep -v '^$')
+for f in deploy/config/server.properties.template deploy/config/zoo.cfg.template deploy/config/log4j2.xml deploy/docker-entrypoint.sh; do
+  [[ -f "$f" ]] || fail "$f missing"
+done
+bash -n deploy/docker-entrypoint.sh || fail "docker-entrypoint.sh has a syntax error"
+ok "files the Dockerfile copies exist; entry point parses"
+[[ $skip_run == 1 ]] && { echo "validation passed (run skipped)"; exit 0; }
+
+# ---- 3. the image's start commands, run directly
+stage="$(mktemp -d "${TMPDIR:-/tmp}/tributary-image.XXXXXX")"
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do
+    if kill -0 "$p" 2>/dev/null; then kill -TERM "$p" 2>/dev/null || true; fi
+  done
+  sleep 1
+  rm -rf "$stage"
+}
+trap cleanup EXIT
+if [[ $build == 1 || ! -d broker-server/target/dist/lib ]]; then
+  echo "building the image's jars as the Dockerfile does: ./mvnw -B -q -Pdist -pl broker-server -am package -DskipTests"
+  ./mvnw -B -q -Pdist -pl broker-server -am package -DskipTests
+fi
+home="$stage/opt/tributary"
+mkdir -p "$home/lib" "$home/config" "$home/bin" "$home/logs"
+cp broker-server/target/dist/lib/*.jar "$home/lib/"
+cp broker-server/target/broker-server-*.jar "$home/lib/"
+rm -f "$home/lib/"*-tests.jar "$home/lib/benchmarks.jar"
+cp deploy/config/server.properties.template deploy/config/zoo.cfg.template deploy/config/log4j2.xml "$home/config/"
+cp deploy/docker-entrypoint.sh "$home/bin/"
+chmod 0755 "$home/bin/docker-entrypoint.sh"
+ok "image layout staged in $home ($(ls "$home/lib" | wc -l) jars)"
+
+for p in "$zk_port" "$broker_port"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then fail "port $p is in use; pass --zk-port/--broker-port"; fi
+done
+export TRIBUTARY_HOME="$home"
+mkdir -p "$stage/zk-tmp" "$stage/broker-tmp"
+TMPDIR="$stage/zk-tmp" ZK_MY_ID=1 ZK_CLIENT_PORT="$zk_port" ZK_CLIENT_ADDRESS=127.0.0.1 ZK_DATA_DIR="$stage/zk-data" \
+  TRIBUTARY_LOG_DIR="$stage/zk-logs" TRIBUTARY_HEAP_OPTS=-Xmx128m \
+  "$home/bin/docker-entrypoint.sh" zookeeper >"$stage/zk.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  if TMPDIR="$stage/zk-tmp" ZK_CLIENT_PORT="$zk_port" "$home/bin/docker-entrypoint.sh" healthcheck >/dev/null 2>&1; then break; fi
+  sleep 0.5
+done
+TMPDIR="$stage/zk-tmp" ZK_CLIENT_PORT="$zk_port" "$home/bin/docker-entrypoint.sh" healthcheck \
+  || { tail -20 "$stage/zk.out"; fail "zookeeper command: healthcheck does not pass"; }
+ok "entry point 'zookeeper' serves on 127.0.0.1:$zk_port; 'healthcheck' in its container checks ZooKeeper"
+
+TMPDIR="$stage/broker-tmp" TRIBUTARY_BROKER_ID=1 TRIBUTARY_PORT="$broker_port" TRIBUTARY_LISTEN_HOST=127.0.0.1 \
+  TRIBUTARY_ADVERTISED_HOST=127.0.0.1 TRIBUTARY_ZOOKEEPER_CONNECT="127.0.0.1:$zk_port/tributary" \
+  TRIBUTARY_DATA_DIR="$stage/broker-data" TRIBUTARY_LOG_DIR="$stage/broker-logs" TRIBUTARY_HEAP_OPTS=-Xmx256m \
+  TRIBUTARY_CFG_DEFAULT_REPLICATION_FACTOR=1 TRIBUTARY_CFG_MIN_INSYNC_REPLICAS=1 \
+  "$home/bin/docker-entrypoint.sh" broker >"$stage/broker.out" 2>&1 &
+broker_pid=$!
+pids+=("$broker_pid")
+healthy=0
+for _ in $(seq 1 60); do
+  if TMPDIR="$stage/broker-tmp" TRIBUTARY_PORT="$broker_port" "$home/bin/docker-entrypoint.sh" healthcheck >/dev/null 2>&1; then healthy=1; break; fi
+  kill -0 "$broker_pid" 2>/dev/null || break
+  sleep 1
+done
+[[ $healthy == 1 ]] || { tail -30 "$stage/broker.out"; fail "broker command: healthcheck never passed"; }
+TMPDIR="$stage/broker-tmp" TRIBUTARY_PORT="$broker_port" "$home/bin/docker-entrypoint.sh" healthcheck
+grep -q '^default.replication.factor=1$' "$stage/broker-data/server.properties" || fail "TRIBUTARY_CFG_* not rendered"
+[[ -s "$stage/broker-logs/server.log" ]] || fail "the rolling log file $stage/broker-logs/server.log is empty"
+ok "entry point 'broker' is SERVING on 127.0.0.1:$broker_port (rendered config: $(grep -c '=' "$stage/broker-data/server.properties") keys; log file written)"
+echo "---- rendered server.properties (without comments) ----"
+grep -v '^#' "$stage/broker-data/server.properties" | grep -v '^$'
+echo "----"
+echo "---- java command line of the broker (as the image's ENTRYPOINT runs it) ----"
+tr '\0' ' ' <"/proc/$broker_pid/cmdline" | sed "s|$stage|<stage>|g; s|-cp [^ ]*|-cp /opt/tributary/lib/*|"
+echo
+echo "----"
+
+kill -TERM "$broker_pid"
+for _ in $(seq 1 30); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.5; done
+kill -0 "$broker_pid" 2>/dev/null && fail "broker did not stop on SIGTERM"
+grep -q 'broker 1 stopped' "$stage/broker.out" || fail "no clean shutdown in the broker log"
+ok "broker stopped cleanly on SIGTERM"
+kill -TERM "${pids[0]}"
+for _ in $(seq 1 30); do kill -0 "${pids[0]}" 2>/dev/null || break; sleep 0.5; done
+kill -0 "${pids[0]}" 2>/dev/null && fail "ZooKeeper did not stop on SIGTERM"
+ok "ZooKeeper stopped on SIGTERM"
+echo "validation passed"
