@@ -14,7 +14,7 @@ Usage: scripts/cluster.sh start|stop|status [--dir D] [--zk-base-port P] [--brok
   status   both status reports; exit 0 only if all six processes are up
 
 Options:
-  --dir D               default: <repo>/run/cluster
+  --dir D               default: <repo>/run (so D/zk and D/brokers are zk-ensemble.sh's and brokers.sh's own defaults)
   --zk-base-port P      ZooKeeper client ports P..P+2 (default 2181)
   --broker-base-port B  broker ports B..B+2 (default 9092)
   -h, --help            this help
@@ -25,7 +25,7 @@ USAGE
 cmd="${1:-}"
 [[ -n "$cmd" ]] || { usage >&2; exit 2; }
 shift
-dir="$TRIBUTARY_ROOT/run/cluster"
+dir="$TRIBUTARY_ROOT/run"
 zk_port="" broker_port=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -61,7 +61,7 @@ case "$cmd" in
       exit 1
     fi
     dir_opt=""
-    if [[ "$dir" != "$TRIBUTARY_ROOT/run/cluster" ]]; then dir_opt=" --dir $dir"; fi
+    if [[ "$dir" != "$TRIBUTARY_ROOT/run" ]]; then dir_opt=" --dir $dir"; fi
     bootstrap="$("$TRIBUTARY_SCRIPTS/brokers.sh" status "${broker_args[@]}" | sed -n 's/^bootstrap=//p')"
     cat <<EOF
 
