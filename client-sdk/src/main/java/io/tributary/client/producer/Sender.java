@@ -34,6 +34,10 @@ import java.util.function.Predicate;
  * sends them, and settles each batch when its answer comes back: complete, retry after
  * {@code retry.backoff.ms} with a metadata refresh, or fail once retries or {@code delivery.timeout.ms} run out.
  *
+ * <p>With idempotence it also fetches the producer id (and later epoch bumps) with InitProducerId, stamps each batch's
+ * sequence when it is first drained, and lets {@link IdempotenceManager} decide which batches may go and what a
+ * sequencing error means.
+ *
  * <p>Thread confinement: all state here except {@link #events} belongs to the sender thread. Transport callbacks
  * only enqueue events; {@link #runOnce(long)} handles them, so it can be driven step by step in tests.
  */
