@@ -224,6 +224,27 @@ wait_deregistered() {
   die "broker $i is still registered in ZooKeeper after $((session_ms / 1000 + 15))s; is another process running with broker.id=$i?"
 }
 
+# check_local_zookeeper: when every server of zookeeper.connect is on loopback, fail at once (instead of after the
+# brokers' 18 s connection timeout) if none of them serves.
+check_local_zookeeper() {
+  local hosts entry host port any_remote=0
+  if [[ -n "$BROKERS_CONFIG" && -z "$zk" ]] && grep -Eq '^[[:space:]]*zookeeper\.connect[[:space:]]*[=:]' "$BROKERS_CONFIG"; then
+    return 0
+  fi
+  hosts="${BROKERS_ZK%%/*}"
+  IFS=',' read -ra entries <<<"$hosts"
+  for entry in "${entries[@]}"; do
+    host="${entry%:*}" port="${entry##*:}"
+    if [[ "$host" != 127.0.0.1 && "$host" != localhost ]]; then any_remote=1; continue; fi
+    case "$(zk_mode "$port")" in
+      leader|follower|standalone) return 0 ;;
+    esac
+  done
+  if [[ $any_remote == 0 ]]; then
+    die "no ZooKeeper serves at $hosts; start one first (scripts/zk-ensemble.sh start) or pass --zookeeper"
+  fi
+}
+
 do_start() {
   local i running=() ids=()
   if [[ -n "$id" ]]; then
@@ -249,6 +270,7 @@ do_start() {
     die "brokers are already running in $dir (ids: ${running[*]}); use '$0 status --dir $dir', '$0 stop --dir $dir', or 'start --id ID' for a stopped one"
   fi
   for i in $(all_ids); do check_ports_free "$(broker_port "$i")"; done
+  check_local_zookeeper
   find_java
   broker_classpath
   snapshot_classpath "$dir" fresh
