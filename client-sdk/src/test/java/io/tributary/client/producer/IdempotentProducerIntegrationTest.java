@@ -76,6 +76,8 @@ class IdempotentProducerIntegrationTest {
     static final class ResponseDropper implements ClientInterceptor {
         final Set<String> seen = ConcurrentHashMap.newKeySet();
         final Map<String, AtomicInteger> sendsPerBatch = new ConcurrentHashMap<>();
+        /** Per batch, the brokers (host:port) it was sent to. */
+        final Map<String, Set<String>> brokersPerBatch = new ConcurrentHashMap<>();
         final Set<Long> toDrop = ConcurrentHashMap.newKeySet();
         final AtomicInteger dropped = new AtomicInteger();
         final AtomicInteger maxOutstanding = new AtomicInteger();
@@ -111,6 +113,7 @@ class IdempotentProducerIntegrationTest {
                         RecordBatch b = RecordBatch.wrap(p.getRecords().asReadOnlyByteBuffer());
                         String key = p.getTopic() + "-" + p.getPartition() + "/" + b.producerId() + "/" + b.producerEpoch() + "/" + b.baseSequence();
                         sendsPerBatch.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                        brokersPerBatch.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(next.authority());
                         fresh |= seen.add(key);
                     }
                     if (fresh && enabled) {
@@ -280,6 +283,11 @@ class IdempotentProducerIntegrationTest {
         }
         assertEquals(n, sent.get());
         acks.assertEachAckedOnceInOrder(n);
+        dropper.sendsPerBatch.forEach((batch, sends) -> assertTrue(sends.get() >= 2, "batch " + batch + " was retried: sent " + sends));
+        long movedBatches = dropper.brokersPerBatch.values().stream().filter(b -> b.size() > 1).count();
+        System.out.printf("failover: %d batches, %d of them sent to more than one broker (retried at a new leader)%n",
+                dropper.brokersPerBatch.size(), movedBatches);
+        assertTrue(movedBatches > 0, "some batch written at one leader was retried at another, which had to deduplicate it");
         consumeAndCheck(topic, n);
     }
 
