@@ -125,4 +125,46 @@ final class FaultTestSupport {
         }
         return new SendResult(acked, failed);
     }
+
+    /**
+     * Duplicates are counted always; with the idempotent producer in effect (the SDK default for acks=all with
+     * retries, SPEC §1) there must be none (SPEC §14). {@code -Dtributary.faults.idempotence=false} runs the
+     * scenarios with a plain at-least-once producer, where duplicates are only reported.
+     */
+    static void checkDuplicates(ProducerDriver producer, Verifier.Figures figures) {
+        ProcessCluster.log(figures.scenario() + ": producer idempotence " + (producer.idempotent ? "on" : "off") + ", "
+                + figures.duplicates() + " duplicates");
+        if (producer.idempotent) {
+            org.junit.jupiter.api.Assertions.assertEquals(0, figures.duplicates(), "duplicates with the idempotent producer");
+        }
+    }
+
+    /**
+     * A send the producer reported failed is not a durability violation (the record may or may not be written), but
+     * under these faults with retries up to delivery.timeout.ms none is expected: keep the cluster directory and
+     * print what the brokers logged about the partitions concerned, for diagnosis.
+     */
+    static void diagnoseFailedSends(ProcessCluster cluster, ProducerDriver producer, String topic) throws java.io.IOException {
+        if (producer.failed.isEmpty()) {
+            return;
+        }
+        cluster.keepDir = true;
+        java.util.Set<String> partitions = new java.util.TreeSet<>();
+        // The driver sends value <tag>-r<round>-<seq> to partition seq % PARTITIONS.
+        producer.failed.keySet().forEach(v -> partitions.add(topic + "-" + Long.parseLong(v.substring(v.lastIndexOf('-') + 1)) % PARTITIONS));
+        producer.failed.values().forEach(e -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(topic) + "-\\d+").matcher(e);
+            while (m.find()) {
+                partitions.add(m.group());
+            }
+        });
+        ProcessCluster.log(topic + ": failed sends " + new TreeMap<>(producer.failed) + "; keeping the cluster directory");
+        for (int b : cluster.brokerIds()) {
+            for (String tp : partitions) {
+                List<String> lines = cluster.grepLog(b, tp);
+                ProcessCluster.log("broker " + b + " log lines about " + tp + " (last 30 of " + lines.size() + "):\n  "
+                        + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+            }
+        }
+    }
 }

@@ -43,7 +43,7 @@ class LeaderFailoverFaultTest {
     private static final int LEADER_KILL_ROUNDS = Integer.getInteger("tributary.faults.leaderKillRounds", 20);
     private static final int VARIANT_ROUNDS = Integer.getInteger("tributary.faults.variantRounds", 5);
 
-    private static final int ZK_ROUNDS = Integer.getInteger("tributary.faults.zkRounds", 3);
+    private static final int ZK_ROUNDS = Integer.getInteger("tributary.faults.zkRounds", 2);
     private static final long SEED = Long.getLong("tributary.faults.seed", System.nanoTime());
 
     private ProcessCluster cluster;
@@ -89,13 +89,19 @@ class LeaderFailoverFaultTest {
 
     @Test
     @Order(4)
+    void cleanShutdownOfTheControllerLosesNoAcknowledgedRecord() throws Exception {
+        runRounds("sigterm-controller", VARIANT_ROUNDS, Victim.CONTROLLER, Fault.SIGTERM);
+    }
+
+    @Test
+    @Order(5)
     void hardBounceOfPartitionLeadersLosesNoAcknowledgedRecord() throws Exception {
         runRounds("bounce-leader", VARIANT_ROUNDS, Victim.PARTITION_LEADER, Fault.HARD_BOUNCE);
     }
 
     /** SPEC §14 "ZooKeeper node loss": kill -9 of the ZooKeeper ensemble's leader under load, then its restart. */
     @Test
-    @Order(5)
+    @Order(6)
     void killMinus9OfTheZooKeeperLeaderLosesNoAcknowledgedRecord() throws Exception {
         String topic = "kill-zk-leader";
         cluster.createTopic(topic, PARTITIONS, 3, TOPIC_CONFIG);
@@ -132,6 +138,8 @@ class LeaderFailoverFaultTest {
                 producer, consumed, electionMs);
         ProcessCluster.log(figures.line() + " (failover = ZooKeeper leader election); partitions whose leader changed: "
                 + epochChanges);
+        FaultTestSupport.checkDuplicates(producer, figures);
+        FaultTestSupport.diagnoseFailedSends(cluster, producer, topic);
         Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
         assertEquals(0, figures.lost(), "acknowledged records lost: " + figures.lostSample());
         assertEquals(0, figures.ackedOffsetMismatches(), "acknowledged offsets holding another record: " + figures.mismatchSample());
@@ -143,10 +151,10 @@ class LeaderFailoverFaultTest {
      * partition (acks=all is refused below min ISR meanwhile, the producer retries), then both come back.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void killMinus9OfTwoBrokersAtOnceLosesNoAcknowledgedRecord() throws Exception {
         String topic = "kill-two";
-        int rounds = Integer.getInteger("tributary.faults.twoKillRounds", 3);
+        int rounds = Integer.getInteger("tributary.faults.twoKillRounds", 2);
         cluster.createTopic(topic, PARTITIONS, 3, TOPIC_CONFIG);
         List<Long> failoverMs = new ArrayList<>();
         ProducerDriver producer = new ProducerDriver(cluster.bootstrap(), topic, topic, PARTITIONS, RATE, Map.of()).start();
@@ -185,6 +193,8 @@ class LeaderFailoverFaultTest {
         Verifier.Figures figures = Verifier.compare(topic + " (kill -9 of 2 of 3 brokers at once, " + rounds + " rounds)",
                 producer, consumed, failoverMs);
         ProcessCluster.log(figures.line());
+        FaultTestSupport.checkDuplicates(producer, figures);
+        FaultTestSupport.diagnoseFailedSends(cluster, producer, topic);
         Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
         assertEquals(0, figures.lost(), "acknowledged records lost: " + figures.lostSample());
         assertEquals(0, figures.ackedOffsetMismatches(), "acknowledged offsets holding another record: " + figures.mismatchSample());
@@ -286,6 +296,8 @@ class LeaderFailoverFaultTest {
         Verifier.Figures figures = Verifier.compare(topic + " (" + fault + " of " + victimKind + ", " + rounds + " rounds)",
                 producer, consumed, failoverMs);
         ProcessCluster.log(figures.line());
+        FaultTestSupport.checkDuplicates(producer, figures);
+        FaultTestSupport.diagnoseFailedSends(cluster, producer, topic);
         ProcessCluster.log(String.format("%s: produce resumed after p50=%d ms max=%d ms %s; restarts refused while the old "
                         + "session lived: %d; run time %d s", topic, FaultTestSupport.percentile50(resumeMs),
                 resumeMs.stream().mapToLong(x -> x).max().orElse(-1), resumeMs, refusedRestarts,

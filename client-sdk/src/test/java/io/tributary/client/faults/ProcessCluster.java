@@ -120,6 +120,9 @@ final class ProcessCluster implements AutoCloseable {
     /** Starts a {@code zkNodes}-node ZooKeeper ensemble and brokers 1..{@code brokers}, and waits until all serve. */
     static ProcessCluster start(int zkNodes, int brokers, Map<String, String> brokerOverrides) throws Exception {
         ProcessCluster c = new ProcessCluster(Files.createTempDirectory("tributary-faults"), zkNodes);
+        // Safety net only (close() is the real cleanup): if the test JVM is stopped (e.g. Surefire's fork timeout)
+        // before @AfterAll runs, no broker or ZooKeeper process may outlive it.
+        Runtime.getRuntime().addShutdownHook(new Thread(c::killAllNow, "process-cluster-reaper"));
         log("cluster directory " + c.dir);
         try {
             for (int n = 1; n <= zkNodes; n++) {
@@ -614,6 +617,16 @@ final class ProcessCluster implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- close
+
+    private void killAllNow() {
+        List<Process> all;
+        synchronized (everStarted) {
+            all = new ArrayList<>(everStarted);
+        }
+        for (Process p : all) {
+            p.destroyForcibly();
+        }
+    }
 
     /** Kills every process this cluster started (SIGCONT first for paused ones), verifies none is left, deletes the directory. */
     @Override

@@ -36,6 +36,8 @@ final class ProducerDriver implements AutoCloseable {
     /** Latest acknowledgement time per partition (System.nanoTime). */
     final Map<Integer, Long> lastAckNanos = new ConcurrentHashMap<>();
     private volatile Throwable sendFailure;
+    /** Whether enable.idempotence is in effect (the SDK's default for acks=all with retries). */
+    final boolean idempotent;
 
     ProducerDriver(String bootstrap, String topic, String tag, int partitions, double recordsPerSecond,
                    Map<String, Object> overrides) {
@@ -53,8 +55,14 @@ final class ProducerDriver implements AutoCloseable {
         props.put("request.timeout.ms", "8000");
         props.put("retry.backoff.ms", "100");
         props.put("linger.ms", "5");
+        String idempotence = System.getProperty("tributary.faults.idempotence");
+        if (idempotence != null) {
+            props.put("enable.idempotence", idempotence);
+        }
         props.putAll(overrides);
-        producer = new TributaryProducer<>(new ProducerConfig(props), new StringSerializer(), new StringSerializer());
+        ProducerConfig config = new ProducerConfig(props);
+        idempotent = config.idempotenceEnabled();
+        producer = new TributaryProducer<>(config, new StringSerializer(), new StringSerializer());
         thread = new Thread(this::run, "fault-producer-" + tag);
         thread.setDaemon(true);
     }

@@ -369,6 +369,8 @@ class ReplicaSafetyFaultTest {
         Verifier.Figures f = verify(topic + " (SIGSTOP of " + (pauseTheController ? "controller and " : "") + "leader " + zombie
                 + " past the session timeout, SIGCONT)", acked,
                 producer.sent() + 4L * led.size(), producer.failed.size(), failoverMs, topic);
+        FaultTestSupport.checkDuplicates(producer, f);
+        FaultTestSupport.diagnoseFailedSends(cluster, producer, topic);
         Map<Integer, List<Verifier.LogRecord>> logs = Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
         List<String> zombieRecords = new ArrayList<>();
         logs.forEach((p, recs) -> recs.stream().filter(r -> r.value().startsWith("zombie-") || r.value().startsWith("probe-"))

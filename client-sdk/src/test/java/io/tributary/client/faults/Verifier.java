@@ -87,6 +87,17 @@ final class Verifier {
     }
 
     static Figures compare(String scenario, ProducerDriver producer, List<Consumed> consumed, List<Long> failoverMs) {
+        if (!producer.failed.isEmpty()) {
+            Map<String, Long> where = new HashMap<>();
+            for (Consumed c : consumed) {
+                if (producer.failed.containsKey(c.value())) {
+                    where.merge(c.value() + " @" + c.partition() + "/" + c.offset(), 1L, Long::sum);
+                }
+            }
+            ProcessCluster.log(scenario + ": " + producer.failed.size() + " sends failed, e.g. "
+                    + new TreeMap<>(producer.failed).entrySet().stream().limit(5).toList()
+                    + "; of those present in the log: " + new TreeMap<>(where).keySet().stream().limit(10).toList());
+        }
         return compare(scenario, producer.sent(), producer.acked, producer.failed.size(), consumed, failoverMs);
     }
 
