@@ -48,6 +48,8 @@ class OpsSmokeScriptTest {
                 .redirectOutput(log.toFile());
         pb.environment().put("TRIBUTARY_CLASSPATH", testClasspath());
         pb.environment().put("TRIBUTARY_NO_BUILD", "1");
+        // The scripts' processes run on the JDK running this test, whatever is (or is not) on PATH.
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().put("OPS_SMOKE_ZK_PORT", String.valueOf(ports[0]));
         pb.environment().put("OPS_SMOKE_BROKER_PORT", String.valueOf(ports[1]));
         Process process = pb.start();
