@@ -38,6 +38,9 @@ class ZooKeeperQuorumLossTest {
             int leader = p + 1;
             cluster.awaitState(new TopicPartition("steady", p), "led by " + leader, s -> s.leader() == leader);
         }
+        // Roles reach each broker asynchronously, on its metadata thread: the tests compare counts against a
+        // baseline, so wait until every broker has been told about all three partitions it hosts.
+        await("every broker told its three roles", WAIT, () -> roles.values().stream().allMatch(r -> r.events.size() >= 3));
     }
 
     @AfterEach
