@@ -174,10 +174,11 @@ class LeaderFailoverFaultTest {
                     cluster.kill9(v);
                 }
                 cluster.awaitCondition(() -> FaultTestSupport.partitions(cluster.metadataFrom(survivor), topic, PARTITIONS)
-                        .values().stream().allMatch(pm -> pm.getLeaderId() == survivor), 60_000, "broker " + survivor + " leading everything");
+                        .values().stream().allMatch(pm -> pm.getLeaderId() == survivor && pm.getIsrList().equals(List.of(survivor))),
+                        60_000, "broker " + survivor + " leading everything with ISR [" + survivor + "]");
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                 failoverMs.add(ms);
-                ProcessCluster.log(String.format("%s round %d: survivor %d leads every partition after %d ms | %s", topic, round,
+                ProcessCluster.log(String.format("%s round %d: survivor %d leads every partition, ISR = itself, after %d ms | %s", topic, round,
                         survivor, ms, FaultTestSupport.describe(cluster.metadataFrom(survivor), topic, PARTITIONS)));
                 Thread.sleep(1_000);
                 for (int v : victims) {
