@@ -1,12 +1,17 @@
 package io.tributary.broker.server;
 
 import io.grpc.BindableService;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.api.v1.ConsumerGrpc;
+import io.tributary.api.v1.ProducerGrpc;
 import io.tributary.broker.admin.AdminHandler;
 import io.tributary.broker.admin.MetadataHandler;
 import io.tributary.broker.admin.TopicAutoCreator;
@@ -39,6 +44,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -173,6 +180,28 @@ public final class BrokerServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Streams whose messages are handled on the transport thread that decoded them, without the hop to the request
+     * executor (a thread wake-up per message, a large share of a small broker's CPU under load). Their handlers
+     * never wait on ZooKeeper or another broker: a produce request validates and appends to the page cache (acks=all
+     * and fsync-before-ack complete later, asynchronously), and a fetch session only queues work on its own executor.
+     * Everything else (admin, metadata, replication, unary produce) keeps the request executor.
+     */
+    static final Set<String> TRANSPORT_THREAD_METHODS = Set.of(
+            ProducerGrpc.getProduceMethod().getFullMethodName(),
+            ConsumerGrpc.getFetchMethod().getFullMethodName());
+
+    private static final Executor DIRECT = Runnable::run;
+
+    private static final ServerCallExecutorSupplier HOT_STREAMS_ON_TRANSPORT_THREAD = new ServerCallExecutorSupplier() {
+        @Override
+        public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata metadata) {
+            // null: the server's executor (requestExecutor)
+            return TRANSPORT_THREAD_METHODS.contains(call.getMethodDescriptor().getFullMethodName())
+                    ? DIRECT : null;
+        }
+    };
+
     private Server buildServer(List<BindableService> services) {
         AtomicInteger n = new AtomicInteger();
         requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), r -> {
@@ -182,6 +211,7 @@ public final class BrokerServer implements AutoCloseable {
         });
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
                 .executor(requestExecutor)
+                .callExecutor(HOT_STREAMS_ON_TRANSPORT_THREAD)
                 .maxInboundMessageSize(config.socketRequestMaxBytes())
                 .maxConcurrentCallsPerConnection(config.maxConcurrentStreamsPerConnection())
                 .keepAliveTime(config.grpcKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
