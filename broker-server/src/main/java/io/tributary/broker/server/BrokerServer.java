@@ -81,6 +81,7 @@ public final class BrokerServer implements AutoCloseable {
     private PartitionManager partitionManager;
     private FetchSessions fetchSessions;
     private BrokerChannels channels;
+    private TopicAutoCreator autoCreator;
     private ReplicaFetcherManager fetcherManager;
     private ScheduledExecutorService replicationTimer;
     private ExecutorService requestExecutor;
@@ -113,7 +114,7 @@ public final class BrokerServer implements AutoCloseable {
                 BrokerCoordination c = coordinationRef.get();
                 return c != null && c.isServing();
             });
-            TopicAutoCreator autoCreator = new TopicAutoCreator(config, () -> coordinationRef.get().topicAdmin(),
+            autoCreator = new TopicAutoCreator(config, () -> coordinationRef.get().topicAdmin(),
                     partitionManager::metadata);
             channels = new BrokerChannels(config.socketRequestMaxBytes());
             MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
@@ -304,6 +305,9 @@ public final class BrokerServer implements AutoCloseable {
         }
         if (fetchSessions != null) {
             fetchSessions.close();
+        }
+        if (autoCreator != null) {
+            autoCreator.close();
         }
         if (replicationTimer != null) {
             replicationTimer.shutdownNow();

@@ -129,4 +129,28 @@ class ClusterServingTest {
         }
         return null;
     }
+
+    @Test
+    void topicsAreAutoCreatedOnlyWhenEnabledAndProducersSeeARetriableErrorMeanwhile() throws Exception {
+        try (EmbeddedCluster cluster = EmbeddedCluster.start(1, 1, Map.of("auto.create.topics.enable", true, "num.partitions", 2))) {
+            PartitionProduceResult first = TestClients.produce(cluster.channel(1), "born-on-produce", 0,
+                    RecordBatchBuilder.create().append(1L, null, utf8("x")).build(), 1);
+            assertEquals("LEADER_NOT_AVAILABLE", first.getError().getCode());
+            assertTrue(first.getError().getRetriable());
+            cluster.awaitCondition(() -> TestClients.produce(cluster.channel(1), "born-on-produce", 1,
+                    RecordBatchBuilder.create().append(1L, null, utf8("y")).build(), 1).getError().getCode().isEmpty(),
+                    20_000, "the auto-created topic accepting records");
+            assertEquals(2, cluster.anyRunningBroker().coordination().metadata().topic("born-on-produce").orElseThrow()
+                    .partitions().size(), "num.partitions applies");
+
+            MetadataResponse md = MetadataGrpc.newBlockingStub(cluster.channel(1)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getMetadata(MetadataRequest.newBuilder().addTopics("born-on-metadata").setAllowAutoTopicCreation(true).build());
+            assertEquals("LEADER_NOT_AVAILABLE", md.getTopics(0).getError().getCode());
+            cluster.awaitCondition(() -> cluster.anyRunningBroker().coordination().metadata().topic("born-on-metadata").isPresent(),
+                    20_000, "topic created from a metadata request");
+            MetadataResponse notAllowed = MetadataGrpc.newBlockingStub(cluster.channel(1)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .getMetadata(MetadataRequest.newBuilder().addTopics("not-asked-to-create").build());
+            assertEquals("UNKNOWN_TOPIC_OR_PARTITION", notAllowed.getTopics(0).getError().getCode());
+        }
+    }
 }
