@@ -140,6 +140,18 @@ final class FaultTestSupport {
     }
 
     /**
+     * With the idempotent producer, retries never reorder records within a partition (SPEC §1): the consumed order of
+     * each partition must be the send order.
+     */
+    static void checkOrder(ProducerDriver producer, Verifier.Figures figures) {
+        ProcessCluster.log(figures.scenario() + ": producer idempotence " + (producer.idempotent ? "on" : "off") + ", "
+                + figures.reordered() + " records out of send order within their partition");
+        if (producer.idempotent) {
+            org.junit.jupiter.api.Assertions.assertEquals(0, figures.reordered(), "records reordered with the idempotent producer");
+        }
+    }
+
+    /**
      * A send the producer reported failed is not a durability violation (the record may or may not be written), but
      * under these faults with retries up to delivery.timeout.ms none is expected: keep the cluster directory and
      * print what the brokers logged about the partitions concerned, for diagnosis.

@@ -139,6 +139,7 @@ class LeaderFailoverFaultTest {
         ProcessCluster.log(figures.line() + " (failover = ZooKeeper leader election); partitions whose leader changed: "
                 + epochChanges);
         FaultTestSupport.checkDuplicates(producer, figures);
+        FaultTestSupport.checkOrder(producer, figures);
         FaultTestSupport.diagnoseFailedSends(cluster, producer, topic);
         Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
         assertEquals(0, figures.lost(), "acknowledged records lost: " + figures.lostSample());
@@ -195,6 +196,7 @@ class LeaderFailoverFaultTest {
                 producer, consumed, failoverMs);
         ProcessCluster.log(figures.line());
         FaultTestSupport.checkDuplicates(producer, figures);
+        FaultTestSupport.checkOrder(producer, figures);
         FaultTestSupport.diagnoseFailedSends(cluster, producer, topic);
         Verifier.awaitIdenticalReplicas(cluster, topic, PARTITIONS, 30_000);
         assertEquals(0, figures.lost(), "acknowledged records lost: " + figures.lostSample());
@@ -298,6 +300,7 @@ class LeaderFailoverFaultTest {
                 producer, consumed, failoverMs);
         ProcessCluster.log(figures.line());
         FaultTestSupport.checkDuplicates(producer, figures);
+        FaultTestSupport.checkOrder(producer, figures);
         FaultTestSupport.diagnoseFailedSends(cluster, producer, topic);
         ProcessCluster.log(String.format("%s: produce resumed after p50=%d ms max=%d ms %s; restarts refused while the old "
                         + "session lived: %d; run time %d s", topic, FaultTestSupport.percentile50(resumeMs),

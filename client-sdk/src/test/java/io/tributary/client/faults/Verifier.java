@@ -34,15 +34,15 @@ final class Verifier {
 
     /** The outcome of comparing what was acknowledged with what can be consumed. */
     record Figures(String scenario, long sent, long acked, long failed, long consumed, long distinctConsumed, long lost,
-                   long duplicates, long ackedOffsetMismatches, long presentButNotAcked, List<Long> failoverMs,
+                   long duplicates, long reordered, long ackedOffsetMismatches, long presentButNotAcked, List<Long> failoverMs,
                    List<String> lostSample, List<String> mismatchSample) {
         String line() {
             List<Long> sorted = failoverMs.stream().sorted().toList();
             String failover = sorted.isEmpty() ? "n/a" : String.format("n=%d p50=%d ms max=%d ms (all: %s)",
                     sorted.size(), sorted.get((sorted.size() - 1) / 2), sorted.get(sorted.size() - 1), failoverMs);
             return String.format("FIGURES %s: sent=%d acked=%d failed=%d consumed=%d distinct=%d lost=%d duplicates=%d "
-                            + "acked-offset-mismatches=%d present-but-unacked=%d failover: %s",
-                    scenario, sent, acked, failed, consumed, distinctConsumed, lost, duplicates, ackedOffsetMismatches,
+                            + "reordered=%d acked-offset-mismatches=%d present-but-unacked=%d failover: %s",
+                    scenario, sent, acked, failed, consumed, distinctConsumed, lost, duplicates, reordered, ackedOffsetMismatches,
                     presentButNotAcked, failover);
         }
     }
@@ -124,8 +124,35 @@ final class Verifier {
         }
         long presentNotAcked = counts.keySet().stream().filter(v -> !acked.containsKey(v)).count();
         return new Figures(scenario, sent, acked.size(), failed, consumed.size(), counts.size(), lost.size(), duplicates,
+                reordered(consumed),
                 mismatched.size(), presentNotAcked, List.copyOf(failoverMs),
                 lost.stream().sorted().limit(20).toList(), mismatched.stream().sorted().limit(20).toList());
+    }
+
+    private static final java.util.regex.Pattern DRIVER_VALUE = java.util.regex.Pattern.compile("-r\\d+-(\\d+)$");
+
+    /**
+     * Records out of send order within their partition: ProducerDriver values {@code <tag>-r<round>-<seq>} carry a
+     * send sequence; counted are records whose sequence is below the previous one in the same partition (offset order).
+     * Other values are ignored.
+     */
+    static long reordered(List<Consumed> consumed) {
+        List<Consumed> sorted = new ArrayList<>(consumed);
+        sorted.sort(java.util.Comparator.comparingInt(Consumed::partition).thenComparingLong(Consumed::offset));
+        Map<Integer, Long> previous = new HashMap<>();
+        long reordered = 0;
+        for (Consumed c : sorted) {
+            java.util.regex.Matcher m = DRIVER_VALUE.matcher(c.value() == null ? "" : c.value());
+            if (!m.find()) {
+                continue;
+            }
+            long seq = Long.parseLong(m.group(1));
+            Long before = previous.put(c.partition(), seq);
+            if (before != null && seq < before) {
+                reordered++;
+            }
+        }
+        return reordered;
     }
 
     // ---------------------------------------------------------------- replica logs from disk

@@ -4,7 +4,8 @@
  * io.tributary.client.faults.ProcessCluster}; faults are real signals to the recorded PIDs (SIGKILL, SIGTERM,
  * SIGSTOP/SIGCONT). Every scenario uses a topic with 6 partitions, replication factor 3 and min.insync.replicas 2
  * (the KIP-101 one uses 1 and allows unclean election), and ends by consuming everything and comparing it with what
- * the producer saw acknowledged (lost, duplicates, acknowledged offsets holding another record) and by comparing the
+ * the producer saw acknowledged (lost, duplicates, records out of send order within a partition, acknowledged offsets
+ * holding another record) and by comparing the
  * three replicas' segment files record by record.
  *
  * <ul>
@@ -18,11 +19,12 @@
  *
  * <p>Run only these: {@code ./mvnw -B -pl client-sdk test -Dtest='io.tributary.client.faults.*Test'
  * -Dsurefire.failIfNoSpecifiedTests=false}. Each prints {@code FIGURES} lines (acked, consumed, lost, duplicates,
- * failover p50/max). System properties: {@code tributary.faults.leaderKillRounds} (20),
+ * reordered, failover p50/max); with the idempotent producer (the default) LeaderFailoverFaultTest requires 0 lost,
+ * 0 duplicates and 0 reordered. System properties: {@code tributary.faults.leaderKillRounds} (20),
  * {@code tributary.faults.variantRounds} (5), {@code tributary.faults.zkRounds} (2),
  * {@code tributary.faults.twoKillRounds} (2) for longer soaks; {@code tributary.faults.seed} repeats the victim
  * choices of a run (its seed is printed); {@code tributary.faults.idempotence=false} runs the load with a plain
- * at-least-once producer (duplicates are then only reported); {@code tributary.faults.keepDir=true} keeps the
+ * at-least-once producer (duplicates and reordering are then only reported); {@code tributary.faults.keepDir=true} keeps the
  * cluster directory (configs, data, one log file per process), which is also kept after any failure.
  */
 package io.tributary.client.faults;
