@@ -5,19 +5,13 @@ import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
 import io.tributary.api.batch.Compression;
 import io.tributary.api.batch.RecordBatch;
-import io.tributary.api.v1.Error;
-import io.tributary.api.v1.PartitionProduceData;
-import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.api.v1.ProduceRequest;
-import io.tributary.api.v1.ProduceResponse;
 import io.tributary.client.Cluster;
 import io.tributary.client.Node;
 import io.tributary.client.TributaryTimeoutException;
 import io.tributary.client.internal.MetadataSource;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -30,42 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Drives {@link Sender#runOnce} by hand against a fake transport: no threads, no network. */
 class SenderTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
-
-    static final class FakeTransport implements ProducerTransport {
-        final List<ProduceRequest> requests = new ArrayList<>();
-        final List<Listener> listeners = new ArrayList<>();
-
-        @Override
-        public void send(Node node, ProduceRequest request, Listener listener) {
-            requests.add(request);
-            listeners.add(listener);
-        }
-
-        @Override
-        public void close() {
-        }
-
-        void respond(int index, long baseOffset) {
-            ProduceRequest r = requests.get(index);
-            ProduceResponse.Builder b = ProduceResponse.newBuilder().setCorrelationId(r.getCorrelationId());
-            for (PartitionProduceData p : r.getPartitionsList()) {
-                b.addPartitions(PartitionProduceResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
-                        .setBaseOffset(baseOffset).setLogAppendTimeMs(-1));
-            }
-            listeners.get(index).onResponse(b.build());
-        }
-
-        void respondError(int index, ErrorCode code) {
-            ProduceRequest r = requests.get(index);
-            ProduceResponse.Builder b = ProduceResponse.newBuilder().setCorrelationId(r.getCorrelationId());
-            for (PartitionProduceData p : r.getPartitionsList()) {
-                b.addPartitions(PartitionProduceResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
-                        .setBaseOffset(-1).setError(Error.newBuilder().setCode(code.name()).setMessage("injected")
-                                .setRetriable(code.retriable())));
-            }
-            listeners.get(index).onResponse(b.build());
-        }
-    }
 
     static final class FixedMetadata implements MetadataSource {
         final Cluster cluster;
@@ -90,7 +48,7 @@ class SenderTest {
         }
     }
 
-    private final FakeTransport transport = new FakeTransport();
+    private final FakeProducerTransport transport = new FakeProducerTransport();
     private final FixedMetadata metadata = new FixedMetadata(PartitionerTest.cluster("t", 2));
     private final RecordAccumulator accumulator = new RecordAccumulator(16_384, 1 << 20, 10, 100, 5_000, Compression.NONE);
 
