@@ -77,7 +77,6 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
     private final BrokerConfig config;
     private final SerialExecutor serial;
     private final ScheduledExecutorService timer;
-    private final Runnable onClose;
 
     private final LinkedHashMap<TopicPartition, Position> positions = new LinkedHashMap<>();
     private boolean opened;
@@ -91,13 +90,12 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
     private ScheduledFuture<?> waitTimer;
 
     FetchSession(ServerCallStreamObserver<FetchResponse> out, PartitionManager partitions, BrokerConfig config,
-                 Executor executor, ScheduledExecutorService timer, Runnable onClose) {
+                 Executor executor, ScheduledExecutorService timer) {
         this.out = out;
         this.partitions = partitions;
         this.config = config;
         this.serial = new SerialExecutor(executor);
         this.timer = timer;
-        this.onClose = onClose;
         out.setOnReadyHandler(() -> serial.execute(this::tryFill));
         out.setOnCancelHandler(() -> serial.execute(this::close));
     }
@@ -352,6 +350,5 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
             partitions.watchers().unwatch(tp, this);
         }
         positions.clear();
-        onClose.run();
     }
 }

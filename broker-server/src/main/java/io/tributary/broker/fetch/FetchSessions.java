@@ -23,7 +23,6 @@ public final class FetchSessions implements Closeable {
     private final BrokerConfig config;
     private final ExecutorService executor;
     private final ScheduledExecutorService timer;
-    private final AtomicInteger open = new AtomicInteger();
 
     public FetchSessions(PartitionManager partitions, BrokerConfig config) {
         this.partitions = partitions;
@@ -42,12 +41,7 @@ public final class FetchSessions implements Closeable {
     }
 
     public StreamObserver<FetchRequest> open(ServerCallStreamObserver<FetchResponse> out) {
-        open.incrementAndGet();
-        return new FetchSession(out, partitions, config, executor, timer, open::decrementAndGet);
-    }
-
-    public int openSessions() {
-        return open.get();
+        return new FetchSession(out, partitions, config, executor, timer);
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.tributary.broker.grpc;
 
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.tributary.api.ErrorCode;
@@ -57,10 +56,6 @@ public final class GrpcErrors {
         return status(code, message, info.build());
     }
 
-    public static StatusRuntimeException status(ErrorCode code, String message) {
-        return status(code, message, ErrorInfo.newBuilder().setDomain(DOMAIN).setReason(code.name()).build());
-    }
-
     private static StatusRuntimeException status(ErrorCode code, String message, ErrorInfo info) {
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
                 .setCode(code.grpcCode().value())
@@ -83,10 +78,5 @@ public final class GrpcErrors {
 
     public static Error toProto(ErrorCode code, String message) {
         return Error.newBuilder().setCode(code.name()).setRetriable(code.retriable()).setMessage(message).build();
-    }
-
-    /** The status code a gRPC client sees for this catalogue entry. */
-    public static Status.Code grpcCode(ErrorCode code) {
-        return code.grpcCode();
     }
 }

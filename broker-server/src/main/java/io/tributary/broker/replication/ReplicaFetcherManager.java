@@ -79,11 +79,6 @@ public final class ReplicaFetcherManager implements PartitionManager.ReplicaRole
         }
     }
 
-    /** How far behind each followed partition is, for tests and tools: leader id by partition. */
-    public Map<TopicPartition, Integer> followedPartitions() {
-        return Map.copyOf(leaderOf);
-    }
-
     @Override
     public synchronized void close() {
         closed = true;
