@@ -61,6 +61,13 @@ public enum ErrorCode {
     REBALANCE_IN_PROGRESS(true, Status.Code.UNAVAILABLE, "the group is rebalancing"),
     GROUP_ID_NOT_FOUND(false, Status.Code.NOT_FOUND, "the group does not exist"),
     NON_EMPTY_GROUP(false, Status.Code.FAILED_PRECONDITION, "the group still has members"),
+    COORDINATOR_LOAD_IN_PROGRESS(true, Status.Code.UNAVAILABLE, "the coordinator is loading the group's state"),
+    INVALID_GROUP_ID(false, Status.Code.INVALID_ARGUMENT, "the group id is not valid"),
+    INCONSISTENT_GROUP_PROTOCOL(false, Status.Code.FAILED_PRECONDITION, "the member shares no assignor with the group"),
+    FENCED_INSTANCE_ID(false, Status.Code.FAILED_PRECONDITION, "another member took this group.instance.id"),
+    GROUP_MAX_SIZE_REACHED(false, Status.Code.RESOURCE_EXHAUSTED, "the group has group.max.size members"),
+    INVALID_SESSION_TIMEOUT(false, Status.Code.INVALID_ARGUMENT,
+            "the session timeout is outside group.min.session.timeout.ms..group.max.session.timeout.ms"),
 
     // Requests in general.
     INVALID_REQUEST(false, Status.Code.INVALID_ARGUMENT, "the request is malformed"),
