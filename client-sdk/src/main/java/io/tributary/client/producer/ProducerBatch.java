@@ -25,7 +25,11 @@ public final class ProducerBatch {
     private final long createdMs;
     private final long deliveryDeadlineMs;
     private final RecordBatchBuilder builder;
-    private final List<Thunk> thunks = new ArrayList<>();
+    private final ProduceRequestResult result;
+    /** One future per record, in record order; the record at index i gets offset baseOffset + i. */
+    private final List<FutureRecordMetadata> futures = new ArrayList<>();
+    /** Parallel to {@link #futures}; null where the send had no callback. */
+    private final List<Callback> callbacks = new ArrayList<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private long reservedBytes;
     private ByteBuffer built;
@@ -38,13 +42,10 @@ public final class ProducerBatch {
     private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
     private int baseSequence = RecordBatch.NO_SEQUENCE;
 
-    private record Thunk(CompletableFuture<RecordMetadata> future, Callback callback, long timestampMs, int keySizeBytes,
-                         int valueSizeBytes) {
-    }
-
     ProducerBatch(TopicPartition topicPartition, long sequenceNumber, Compression compression, long createdMs,
                   long deliveryTimeoutMs, int initialCapacityBytes) {
         this.topicPartition = topicPartition;
+        this.result = new ProduceRequestResult(topicPartition);
         this.sequenceNumber = sequenceNumber;
         this.createdMs = createdMs;
         this.deliveryDeadlineMs = createdMs + deliveryTimeoutMs;
@@ -54,18 +55,20 @@ public final class ProducerBatch {
     }
 
     /** @return the record's future, or null when the batch is closed or the record would push it past {@code batchSizeBytes} */
-    CompletableFuture<RecordMetadata> tryAppend(long timestampMs, byte[] key, byte[] value, List<Header> headers, Callback callback,
+    FutureRecordMetadata tryAppend(long timestampMs, byte[] key, byte[] value, List<Header> headers, Callback callback,
                                                 int recordSizeBytes, int batchSizeBytes) {
         if (closedForAppends) {
             return null;
         }
-        if (!thunks.isEmpty() && builder.estimatedSizeInBytes() + recordSizeBytes > batchSizeBytes) {
+        if (!futures.isEmpty() && builder.estimatedSizeInBytes() + recordSizeBytes > batchSizeBytes) {
             closedForAppends = true;
             return null;
         }
         builder.append(timestampMs, key, value, headers);
-        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-        thunks.add(new Thunk(future, callback, timestampMs, key == null ? -1 : key.length, value == null ? -1 : value.length));
+        FutureRecordMetadata future = new FutureRecordMetadata(result, futures.size(), timestampMs,
+                key == null ? -1 : key.length, value == null ? -1 : value.length);
+        futures.add(future);
+        callbacks.add(callback);
         reservedBytes += recordSizeBytes;
         return future;
     }
@@ -121,22 +124,25 @@ public final class ProducerBatch {
 
     /** Runs callbacks in record order, then completes the futures: the record at index i has offset baseOffset + i. */
     void complete(long baseOffset, long logAppendTimeMs) {
-        for (int i = 0; i < thunks.size(); i++) {
-            Thunk t = thunks.get(i);
-            long offset = baseOffset < 0 ? -1 : baseOffset + i;
-            long ts = logAppendTimeMs >= 0 ? logAppendTimeMs : t.timestampMs;
-            RecordMetadata md = new RecordMetadata(topicPartition, offset, ts, t.keySizeBytes, t.valueSizeBytes);
-            runCallback(t.callback, md, null);
-            t.future.complete(md);
+        result.set(baseOffset, logAppendTimeMs, null);
+        for (int i = 0; i < futures.size(); i++) {
+            Callback callback = callbacks.get(i);
+            if (callback != null) {
+                runCallback(callback, futures.get(i).metadata(), null);
+            }
         }
+        result.done();
         done.complete(null);
     }
 
     void fail(RuntimeException exception) {
-        for (Thunk t : thunks) {
-            runCallback(t.callback, null, exception);
-            t.future.completeExceptionally(exception);
+        result.set(-1, -1, exception);
+        for (Callback callback : callbacks) {
+            if (callback != null) {
+                runCallback(callback, null, exception);
+            }
         }
+        result.done();
         done.complete(null);
     }
 
@@ -161,7 +167,7 @@ public final class ProducerBatch {
     }
 
     public int recordCount() {
-        return thunks.size();
+        return futures.size();
     }
 
     long createdMs() {
@@ -211,7 +217,7 @@ public final class ProducerBatch {
 
     @Override
     public String toString() {
-        return "ProducerBatch(" + topicPartition + ", records=" + thunks.size() + ", attempts=" + attempts
+        return "ProducerBatch(" + topicPartition + ", records=" + futures.size() + ", attempts=" + attempts
                 + (hasSequence() ? ", producerId=" + producerId + ", epoch=" + producerEpoch + ", baseSequence=" + baseSequence : "") + ")";
     }
 }

@@ -16,7 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
@@ -54,7 +54,7 @@ public final class RecordAccumulator {
     private int drainIndex;
 
     /** Outcome of one append: the record's future, and what the caller should tell the sender or partitioner. */
-    public record AppendResult(CompletableFuture<RecordMetadata> future, boolean batchIsFull, boolean newBatchCreated,
+    public record AppendResult(Future<RecordMetadata> future, boolean batchIsFull, boolean newBatchCreated,
                                boolean abortedForNewBatch) {
     }
 
@@ -124,7 +124,7 @@ public final class RecordAccumulator {
                     }
                     ProducerBatch batch = new ProducerBatch(tp, nextBatchSequence.getAndIncrement(), compression, nowMs,
                             deliveryTimeoutMs, Math.min(batchSizeBytes, Math.max(size, 1024)));
-                    CompletableFuture<RecordMetadata> future = batch.tryAppend(timestampMs, key, value, headers, callback, size, batchSizeBytes);
+                    FutureRecordMetadata future = batch.tryAppend(timestampMs, key, value, headers, callback, size, batchSizeBytes);
                     deque.addLast(batch);
                     incomplete.add(batch);
                     handedOver = true;
@@ -150,7 +150,7 @@ public final class RecordAccumulator {
         if (last == null || (!reserved && !memory.tryReserve(size))) {
             return null;
         }
-        CompletableFuture<RecordMetadata> future = last.tryAppend(timestampMs, key, value, headers, callback, size, batchSizeBytes);
+        FutureRecordMetadata future = last.tryAppend(timestampMs, key, value, headers, callback, size, batchSizeBytes);
         if (future == null) {
             if (!reserved) {
                 memory.release(size);

@@ -171,7 +171,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
         if (result.batchIsFull() || result.newBatchCreated()) {
             sender.wakeup();
         }
-        return result.future().copy();
+        return result.future();
     }
 
     private int partition(ProducerRecord<K, V> record, byte[] keyBytes, byte[] valueBytes, Cluster cluster) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +42,7 @@ class IdempotentSenderTest {
                 new IdempotenceManager(maxInFlight, 100));
     }
 
-    private CompletableFuture<RecordMetadata> append(TopicPartition tp, long nowMs) {
+    private Future<RecordMetadata> append(TopicPartition tp, long nowMs) {
         return accumulator.append(tp, nowMs, null, ("v" + nowMs).getBytes(), null, null, 0, false, nowMs).future();
     }
 
@@ -56,7 +56,7 @@ class IdempotentSenderTest {
         return sender;
     }
 
-    private static ErrorCode errorOf(CompletableFuture<RecordMetadata> f) {
+    private static ErrorCode errorOf(Future<RecordMetadata> f) {
         ExecutionException e = assertThrows(ExecutionException.class, f::get);
         return ((TributaryException) e.getCause()).error();
     }
@@ -64,7 +64,7 @@ class IdempotentSenderTest {
     @Test
     void aProducerIdIsFetchedBeforeTheFirstBatchAndSequencesCountRecordsPerPartition() throws Exception {
         Sender sender = sender(3, 5);
-        CompletableFuture<RecordMetadata> a = append(TP0, 0);
+        Future<RecordMetadata> a = append(TP0, 0);
         append(TP0, 0);
         sender.runOnce(LINGER);
         assertTrue(transport.requests.isEmpty(), "no batch leaves before the producer has an id");
@@ -102,7 +102,7 @@ class IdempotentSenderTest {
     @Test
     void aRetryResendsTheIdenticalBytesAndADuplicateAckCompletesWithTheOriginalOffset() throws Exception {
         Sender sender = initialisedSender(5, 5);
-        CompletableFuture<RecordMetadata> f = append(TP0, 0);
+        Future<RecordMetadata> f = append(TP0, 0);
         sender.runOnce(LINGER);
         assertEquals(1, transport.requests.size());
         // No answer within request.timeout.ms (1000): the request expires and the batch is retried.
@@ -125,7 +125,7 @@ class IdempotentSenderTest {
     @Test
     void outOfOrderAfterAnEarlierRetriableFailureIsRetriedInSequenceOrder() throws Exception {
         Sender sender = initialisedSender(5, 5);
-        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        List<Future<RecordMetadata>> futures = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             long t = i * 20L;
             futures.add(append(TP0, t));
@@ -164,7 +164,7 @@ class IdempotentSenderTest {
     @Test
     void aRealGapBumpsTheEpochFailsTheAffectedSendsAndRestartsAtSequenceZero() throws Exception {
         Sender sender = initialisedSender(5, 5);
-        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        List<Future<RecordMetadata>> futures = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             long t = i * 20L;
             futures.add(append(TP0, t));
@@ -178,7 +178,7 @@ class IdempotentSenderTest {
         transport.respondError(2, ErrorCode.NOT_LEADER_OR_FOLLOWER);
         sender.runOnce(61);
         transport.respondError(1, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-        CompletableFuture<RecordMetadata> later = append(TP0, 62);
+        Future<RecordMetadata> later = append(TP0, 62);
         sender.runOnce(62);
         assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, errorOf(futures.get(1)));
         assertEquals(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, errorOf(futures.get(2)), "the later queued batch fails too");
@@ -206,7 +206,7 @@ class IdempotentSenderTest {
     @Test
     void unknownProducerIdForTheOldestBatchAlsoBumpsAndFailsIt() {
         Sender sender = initialisedSender(5, 5);
-        CompletableFuture<RecordMetadata> f = append(TP0, 0);
+        Future<RecordMetadata> f = append(TP0, 0);
         sender.runOnce(LINGER);
         transport.respondError(0, ErrorCode.UNKNOWN_PRODUCER_ID);
         sender.runOnce(LINGER + 1);
@@ -218,9 +218,9 @@ class IdempotentSenderTest {
     @Test
     void anInflightBatchOfTheGappedEpochFailsWhenItsAnswerComesBackWithoutASecondBump() {
         Sender sender = initialisedSender(5, 5);
-        CompletableFuture<RecordMetadata> a = append(TP0, 0);
+        Future<RecordMetadata> a = append(TP0, 0);
         sender.runOnce(LINGER);
-        CompletableFuture<RecordMetadata> b = append(TP0, 20);
+        Future<RecordMetadata> b = append(TP0, 20);
         sender.runOnce(20 + LINGER);
         transport.respondError(0, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
         sender.runOnce(31);
@@ -235,9 +235,9 @@ class IdempotentSenderTest {
     @Test
     void invalidProducerEpochIsFatal() {
         Sender sender = initialisedSender(5, 5);
-        CompletableFuture<RecordMetadata> a = append(TP0, 0);
+        Future<RecordMetadata> a = append(TP0, 0);
         sender.runOnce(LINGER);
-        CompletableFuture<RecordMetadata> queued = append(TP1, 15);
+        Future<RecordMetadata> queued = append(TP1, 15);
         transport.respondError(0, ErrorCode.INVALID_PRODUCER_EPOCH);
         sender.runOnce(LINGER + 1);
         assertEquals(ErrorCode.INVALID_PRODUCER_EPOCH, errorOf(a));
@@ -250,12 +250,12 @@ class IdempotentSenderTest {
     @Test
     void aBatchTheBrokerRejectedOnItsOnlyAttemptGivesItsSequenceBack() throws Exception {
         Sender sender = initialisedSender(5, 5);
-        CompletableFuture<RecordMetadata> a = append(TP0, 0);
+        Future<RecordMetadata> a = append(TP0, 0);
         sender.runOnce(LINGER);
         transport.respondError(0, ErrorCode.MESSAGE_TOO_LARGE);
         sender.runOnce(LINGER + 1);
         assertEquals(ErrorCode.MESSAGE_TOO_LARGE, errorOf(a));
-        CompletableFuture<RecordMetadata> b = append(TP0, 20);
+        Future<RecordMetadata> b = append(TP0, 20);
         sender.runOnce(20 + LINGER);
         assertEquals(0, transport.batch(1).baseSequence(), "the rejected batch was never written: no gap, no bump");
         assertEquals(1, transport.inits.size());
@@ -267,13 +267,13 @@ class IdempotentSenderTest {
     @Test
     void aBatchWithAnUnknownOutcomeAndNothingAckedAfterItBumpsTheEpochBeforeMore() throws Exception {
         Sender sender = initialisedSender(0, 5);
-        CompletableFuture<RecordMetadata> a = append(TP0, 0);
+        Future<RecordMetadata> a = append(TP0, 0);
         sender.runOnce(LINGER);
         transport.respondError(0, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND); // written, maybe; retries=0
         sender.runOnce(LINGER + 1);
         assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, errorOf(a));
         assertEquals(2, transport.inits.size(), "sequence 0 may or may not be in the log: a new epoch avoids both a gap and a duplicate");
-        CompletableFuture<RecordMetadata> b = append(TP0, 20);
+        Future<RecordMetadata> b = append(TP0, 20);
         sender.runOnce(20 + LINGER);
         assertEquals(1, transport.requests.size(), "held until the bump");
         transport.answerInit(1, PID, 1);
@@ -289,7 +289,7 @@ class IdempotentSenderTest {
     @Test
     void aFailedInitProducerIdIsRetriedAfterTheBackoff() throws Exception {
         Sender sender = sender(3, 5);
-        CompletableFuture<RecordMetadata> f = append(TP0, 0);
+        Future<RecordMetadata> f = append(TP0, 0);
         sender.runOnce(0);
         transport.initListeners.get(0).onFailure(io.grpc.Status.UNAVAILABLE.withDescription("down").asRuntimeException());
         sender.runOnce(1);

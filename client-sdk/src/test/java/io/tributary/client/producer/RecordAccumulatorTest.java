@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -119,7 +118,7 @@ class RecordAccumulatorTest {
     @Test
     void batchesPastDeliveryTimeoutExpire() {
         RecordAccumulator acc = new RecordAccumulator(16_384, 1 << 20, 60_000, 100, 500, Compression.NONE);
-        CompletableFuture<RecordMetadata> f = acc.append(TP, 0, null, new byte[10], null, null, 0, false, 0).future();
+        Future<RecordMetadata> f = acc.append(TP, 0, null, new byte[10], null, null, 0, false, 0).future();
         assertTrue(acc.expiredBatches(499).isEmpty());
         List<ProducerBatch> expired = acc.expiredBatches(500);
         assertEquals(1, expired.size());

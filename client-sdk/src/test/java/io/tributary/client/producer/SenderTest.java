@@ -12,7 +12,7 @@ import io.tributary.client.TributaryTimeoutException;
 import io.tributary.client.internal.MetadataSource;
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,15 +56,15 @@ class SenderTest {
         return new Sender(accumulator, metadata, transport, acks, retries, maxInFlight, 1 << 20, 1_000, "test");
     }
 
-    private CompletableFuture<RecordMetadata> append(long nowMs) {
+    private Future<RecordMetadata> append(long nowMs) {
         return accumulator.append(TP, nowMs, null, "v".getBytes(), null, null, 0, false, nowMs).future();
     }
 
     @Test
     void sendsAfterLingerAndCompletesWithBrokerOffsets() throws Exception {
         Sender sender = sender(-1, 3, 5);
-        CompletableFuture<RecordMetadata> a = append(0);
-        CompletableFuture<RecordMetadata> b = append(0);
+        Future<RecordMetadata> a = append(0);
+        Future<RecordMetadata> b = append(0);
         sender.runOnce(5);
         assertTrue(transport.requests.isEmpty(), "linger.ms not yet passed");
         sender.runOnce(10);
@@ -86,7 +86,7 @@ class SenderTest {
     @Test
     void retriableErrorIsRetriedAfterBackoffWithAMetadataRefresh() throws Exception {
         Sender sender = sender(1, 3, 5);
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         transport.respondError(0, ErrorCode.NOT_LEADER_OR_FOLLOWER);
         sender.runOnce(20);
@@ -104,7 +104,7 @@ class SenderTest {
     @Test
     void nonRetriableErrorFailsTheRecords() {
         Sender sender = sender(1, 3, 5);
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         transport.respondError(0, ErrorCode.MESSAGE_TOO_LARGE);
         sender.runOnce(11);
@@ -115,7 +115,7 @@ class SenderTest {
     @Test
     void retriesRunOutAtTheConfiguredCount() {
         Sender sender = sender(1, 1, 5);
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         transport.respondError(0, ErrorCode.NOT_ENOUGH_REPLICAS);
         sender.runOnce(11);
@@ -130,7 +130,7 @@ class SenderTest {
     @Test
     void unansweredRequestTimesOutAndIsRetried() throws Exception {
         Sender sender = sender(1, 3, 5);
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         sender.runOnce(1_010);
         assertEquals(0, sender.inFlightRequestCount(), "request.timeout.ms passed");
@@ -146,7 +146,7 @@ class SenderTest {
     void deliveryTimeoutFailsRecordsThatCannotBeSent() {
         FixedMetadata noLeader = new FixedMetadata(Cluster.empty());
         Sender sender = new Sender(accumulator, noLeader, transport, 1, 3, 5, 1 << 20, 1_000, "test");
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         assertTrue(transport.requests.isEmpty());
         assertTrue(noLeader.updateRequests > 0, "an unknown leader asks for metadata");
@@ -158,7 +158,7 @@ class SenderTest {
     @Test
     void acksZeroCompletesOnSendWithoutOffsets() throws Exception {
         Sender sender = sender(0, 3, 5);
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         assertEquals(1, transport.requests.size());
         assertEquals(-1, f.get().offset());
@@ -181,7 +181,7 @@ class SenderTest {
     @Test
     void transportFailureIsRetriable() throws Exception {
         Sender sender = sender(1, 3, 5);
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         transport.listeners.get(0).onFailure(io.grpc.Status.UNAVAILABLE.withDescription("connection refused").asRuntimeException());
         sender.runOnce(11);
@@ -229,7 +229,7 @@ class SenderTest {
             }
         };
         Sender sender = new Sender(accumulator, metadata, throwing, 1, 3, 5, 1 << 20, 1_000, "test");
-        CompletableFuture<RecordMetadata> f = append(0);
+        Future<RecordMetadata> f = append(0);
         sender.runOnce(10);
         sender.runOnce(11);
         sender.runOnce(200);
