@@ -16,15 +16,23 @@ final class FutureRecordMetadata implements Future<RecordMetadata> {
     private final long timestampMs;
     private final int keySizeBytes;
     private final int valueSizeBytes;
+    /** The send's callback, or null; kept here so a batch needs one list per record, not two. */
+    private final Callback callback;
     /** Built on first read; a benign race (RecordMetadata is immutable) so no volatile on the hot path. */
     private RecordMetadata value;
 
-    FutureRecordMetadata(ProduceRequestResult result, int relativeOffset, long timestampMs, int keySizeBytes, int valueSizeBytes) {
+    FutureRecordMetadata(ProduceRequestResult result, int relativeOffset, long timestampMs, int keySizeBytes, int valueSizeBytes,
+                         Callback callback) {
         this.result = result;
         this.relativeOffset = relativeOffset;
         this.timestampMs = timestampMs;
         this.keySizeBytes = keySizeBytes;
         this.valueSizeBytes = valueSizeBytes;
+        this.callback = callback;
+    }
+
+    Callback callback() {
+        return callback;
     }
 
     @Override

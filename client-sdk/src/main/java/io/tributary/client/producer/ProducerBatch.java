@@ -27,9 +27,7 @@ public final class ProducerBatch {
     private final RecordBatchBuilder builder;
     private final ProduceRequestResult result;
     /** One future per record, in record order; the record at index i gets offset baseOffset + i. */
-    private final List<FutureRecordMetadata> futures = new ArrayList<>();
-    /** Parallel to {@link #futures}; null where the send had no callback. */
-    private final List<Callback> callbacks = new ArrayList<>();
+    private final List<FutureRecordMetadata> futures;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private long reservedBytes;
     private ByteBuffer built;
@@ -43,9 +41,12 @@ public final class ProducerBatch {
     private int baseSequence = RecordBatch.NO_SEQUENCE;
 
     ProducerBatch(TopicPartition topicPartition, long sequenceNumber, Compression compression, long createdMs,
-                  long deliveryTimeoutMs, int initialCapacityBytes) {
+                  long deliveryTimeoutMs, int initialCapacityBytes, int firstRecordSizeBytes) {
         this.topicPartition = topicPartition;
         this.result = new ProduceRequestResult(topicPartition);
+        // Sized for as many records like the first as the initial capacity holds: regrowing the list is otherwise
+        // a steady source of garbage at high send rates.
+        this.futures = new ArrayList<>(Math.max(10, initialCapacityBytes / Math.max(1, firstRecordSizeBytes)));
         this.sequenceNumber = sequenceNumber;
         this.createdMs = createdMs;
         this.deliveryDeadlineMs = createdMs + deliveryTimeoutMs;
@@ -66,9 +67,8 @@ public final class ProducerBatch {
         }
         builder.append(timestampMs, key, value, headers);
         FutureRecordMetadata future = new FutureRecordMetadata(result, futures.size(), timestampMs,
-                key == null ? -1 : key.length, value == null ? -1 : value.length);
+                key == null ? -1 : key.length, value == null ? -1 : value.length, callback);
         futures.add(future);
-        callbacks.add(callback);
         reservedBytes += recordSizeBytes;
         return future;
     }
@@ -125,10 +125,9 @@ public final class ProducerBatch {
     /** Runs callbacks in record order, then completes the futures: the record at index i has offset baseOffset + i. */
     void complete(long baseOffset, long logAppendTimeMs) {
         result.set(baseOffset, logAppendTimeMs, null);
-        for (int i = 0; i < futures.size(); i++) {
-            Callback callback = callbacks.get(i);
-            if (callback != null) {
-                runCallback(callback, futures.get(i).metadata(), null);
+        for (FutureRecordMetadata f : futures) {
+            if (f.callback() != null) {
+                runCallback(f.callback(), f.metadata(), null);
             }
         }
         result.done();
@@ -137,9 +136,9 @@ public final class ProducerBatch {
 
     void fail(RuntimeException exception) {
         result.set(-1, -1, exception);
-        for (Callback callback : callbacks) {
-            if (callback != null) {
-                runCallback(callback, null, exception);
+        for (FutureRecordMetadata f : futures) {
+            if (f.callback() != null) {
+                runCallback(f.callback(), null, exception);
             }
         }
         result.done();

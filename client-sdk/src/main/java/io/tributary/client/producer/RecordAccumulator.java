@@ -122,8 +122,12 @@ public final class RecordAccumulator {
                         handedOver = true;
                         return r;
                     }
+                    // A batch still queued means the partition fills batches faster than they leave: size the new
+                    // one for batch.size at once rather than regrow it from 1 KiB (each regrowth copies the body).
+                    // Quiet partitions start small so thousands of them do not hold batch.size each.
+                    int capacityBytes = deque.isEmpty() ? Math.min(batchSizeBytes, Math.max(size, 1024)) : Math.max(batchSizeBytes, size);
                     ProducerBatch batch = new ProducerBatch(tp, nextBatchSequence.getAndIncrement(), compression, nowMs,
-                            deliveryTimeoutMs, Math.min(batchSizeBytes, Math.max(size, 1024)));
+                            deliveryTimeoutMs, capacityBytes, size);
                     FutureRecordMetadata future = batch.tryAppend(timestampMs, key, value, headers, callback, size, batchSizeBytes);
                     deque.addLast(batch);
                     incomplete.add(batch);

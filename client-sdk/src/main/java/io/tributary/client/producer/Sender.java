@@ -1,6 +1,6 @@
 package io.tributary.client.producer;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
@@ -232,7 +232,9 @@ public final class Sender implements Runnable {
                     .setPartition(b.topicPartition().partition())
                     // current_leader_epoch left unset: no fencing on the epoch; a broker that no longer leads
                     // answers NOT_LEADER_OR_FOLLOWER anyway, and the retry goes to the new leader.
-                    .setRecords(ByteString.copyFrom(b.close())));
+                    // No copy: a closed batch's bytes never change again (the producer fields are stamped once,
+                    // before the first send), so the request may share them, retries included.
+                    .setRecords(UnsafeByteOperations.unsafeWrap(b.close())));
         }
         if (acks == 0) {
             try {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
     private final Thread senderThread;
     private final long maxBlockMs;
     private final int maxRequestSizeBytes;
+    private final ConcurrentHashMap<String, TopicPartition[]> topicPartitions = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     public TributaryProducer(Properties props) {
@@ -156,14 +158,14 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
         }
         long timestampMs = record.timestampMs() != null ? record.timestampMs() : System.currentTimeMillis();
         int partition = partition(record, keyBytes, valueBytes, cluster);
-        TopicPartition tp = new TopicPartition(record.topic(), partition);
+        TopicPartition tp = topicPartition(record.topic(), partition);
         boolean abortOnNewBatch = record.partition() == null;
         RecordAccumulator.AppendResult result = accumulator.append(tp, timestampMs, keyBytes, valueBytes, record.headers(),
                 callback, remainingMs, abortOnNewBatch, System.currentTimeMillis());
         if (result.abortedForNewBatch()) {
             partitioner.onNewBatch(record.topic(), cluster, partition);
             partition = partition(record, keyBytes, valueBytes, cluster);
-            tp = new TopicPartition(record.topic(), partition);
+            tp = topicPartition(record.topic(), partition);
             remainingMs = Math.max(0, maxBlockMs - (System.currentTimeMillis() - startMs));
             result = accumulator.append(tp, timestampMs, keyBytes, valueBytes, record.headers(), callback, remainingMs, false,
                     System.currentTimeMillis());
@@ -172,6 +174,28 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
             sender.wakeup();
         }
         return result.future();
+    }
+
+    /**
+     * The interned TopicPartition: send() would otherwise allocate one per record. Races only ever store equal
+     * objects, so plain array writes are enough.
+     */
+    private TopicPartition topicPartition(String topic, int partition) {
+        TopicPartition[] known = topicPartitions.get(topic);
+        if (known == null || partition >= known.length) {
+            TopicPartition[] grown = new TopicPartition[partition + 1];
+            if (known != null) {
+                System.arraycopy(known, 0, grown, 0, known.length);
+            }
+            topicPartitions.put(topic, grown);
+            known = grown;
+        }
+        TopicPartition tp = known[partition];
+        if (tp == null) {
+            tp = new TopicPartition(topic, partition);
+            known[partition] = tp;
+        }
+        return tp;
     }
 
     private int partition(ProducerRecord<K, V> record, byte[] keyBytes, byte[] valueBytes, Cluster cluster) {

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -32,7 +33,7 @@ public final class RecordBatchBuilder {
     private final long producerId;
     private final short producerEpoch;
     private final int baseSequence;
-    private final ByteArrayOutputStream body;
+    private final BatchBuffer body;
     private final CodedOutputStream out;
 
     private int recordCount;
@@ -46,7 +47,7 @@ public final class RecordBatchBuilder {
         this.producerId = options.producerId;
         this.producerEpoch = options.producerEpoch;
         this.baseSequence = options.baseSequence;
-        this.body = new ByteArrayOutputStream(Math.max(64, options.initialCapacityBytes));
+        this.body = new BatchBuffer(RecordBatch.HEADER_SIZE + Math.max(64, options.initialCapacityBytes));
         this.out = CodedOutputStream.newInstance(body, 8192);
     }
 
@@ -123,14 +124,21 @@ public final class RecordBatchBuilder {
             throw new IllegalStateException("a batch holds at least one record");
         }
         built = true;
-        byte[] records;
+        ByteBuffer batch;
         try {
             out.flush();
-            records = CompressionCodecs.compress(compression, body.toByteArray());
+            if (compression == Compression.NONE) {
+                // The body was written after HEADER_SIZE reserved bytes: the header goes in front of it in place.
+                batch = ByteBuffer.wrap(body.array(), 0, body.size()).slice();
+            } else {
+                byte[] raw = Arrays.copyOfRange(body.array(), RecordBatch.HEADER_SIZE, body.size());
+                byte[] records = CompressionCodecs.compress(compression, raw);
+                batch = ByteBuffer.allocate(RecordBatch.HEADER_SIZE + records.length);
+                batch.put(RecordBatch.RECORDS_OFFSET, records);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ByteBuffer batch = ByteBuffer.allocate(RecordBatch.HEADER_SIZE + records.length);
         batch.putLong(RecordBatch.BASE_OFFSET_OFFSET, 0L);
         batch.putInt(RecordBatch.LENGTH_OFFSET, batch.capacity() - RecordBatch.LOG_OVERHEAD);
         batch.putInt(RecordBatch.LEADER_EPOCH_OFFSET, RecordBatch.NO_PARTITION_LEADER_EPOCH);
@@ -144,11 +152,26 @@ public final class RecordBatchBuilder {
         batch.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
         batch.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
         batch.putInt(RecordBatch.RECORD_COUNT_OFFSET, recordCount);
-        batch.put(RecordBatch.RECORDS_OFFSET, records);
         CRC32C crc = new CRC32C();
         crc.update(batch.slice(RecordBatch.ATTRIBUTES_OFFSET, batch.capacity() - RecordBatch.ATTRIBUTES_OFFSET));
         batch.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
         return batch.clear();
+    }
+
+    /**
+     * The batch's one array: starts with {@link RecordBatch#HEADER_SIZE} zero bytes that {@link #build()} fills, then
+     * the records body as CodedOutputStream flushes it. Exposing the array (ByteArrayOutputStream's protected
+     * {@code buf}) lets an uncompressed batch be built without copying its body again.
+     */
+    private static final class BatchBuffer extends ByteArrayOutputStream {
+        BatchBuffer(int capacityBytes) {
+            super(capacityBytes);
+            count = RecordBatch.HEADER_SIZE;
+        }
+
+        byte[] array() {
+            return buf;
+        }
     }
 
     private static int recordSize(int offsetDelta, long timestampDelta, byte[] key, byte[] value, List<Header> headers) {
