@@ -21,6 +21,7 @@ import io.tributary.client.config.ConsumerConfig;
 import io.tributary.client.config.ConsumerConfig.OffsetReset;
 import io.tributary.client.internal.ChannelPool;
 import io.tributary.client.internal.Errors;
+import io.tributary.client.internal.GroupsClient;
 import io.tributary.client.internal.Instances;
 import io.tributary.client.internal.MetadataManager;
 import io.tributary.client.internal.OffsetsClient;
@@ -41,20 +42,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 /**
- * Reads records from manually assigned partitions ({@link #assign}); group membership is a later feature.
+ * Reads records from partitions assigned manually ({@link #assign}) or by a consumer group ({@link #subscribe}).
  *
  * <p>Each partition leader pushes data over one fetch session ({@link FetchSession}); responses are buffered
  * per partition and {@link #poll} hands out up to {@code max.poll.records} from the buffers, granting the
  * brokers more credit as it goes, so the next data is usually already here when poll() is called. Every batch's
  * CRC32C is checked before its records are handed out ({@code check.crcs}).
+ *
+ * <p>With {@code group.id}: {@link #subscribe} joins the group through a background membership stream
+ * ({@link MembershipManager}: heartbeats, reconnection, max.poll.interval.ms); the assignments it receives are applied
+ * on the calling thread inside poll(), where {@link ConsumerRebalanceListener} callbacks run ({@link ConsumerCoordinator}).
+ * Newly owned partitions (subscribed or assigned) start at the group's committed offset, else per auto.offset.reset.
+ * Commits: {@link #commitSync}, {@link #commitAsync}, and auto-commit (enable.auto.commit) from poll(), before
+ * revocation and in close().
  *
  * <p>Not thread-safe: use a consumer from one thread at a time (a second thread gets a
  * {@link ConcurrentModificationException}). The one exception is {@link #wakeup()}, which any thread may call
@@ -63,6 +73,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TributaryConsumer<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TributaryConsumer.class);
     private static final Object WAKEUP = new Object();
+    /** Queued by the membership and commit threads so a waiting poll() applies their news at once. */
+    private static final Object GROUP_WAKE = new Object();
+    private static final long DEFAULT_CLOSE_TIMEOUT_MS = 30_000;
     private static final AtomicInteger CLIENT_SEQUENCE = new AtomicInteger(1);
     private static final long NO_THREAD = -1L;
 
@@ -72,6 +85,8 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     private final ChannelPool channels;
     private final MetadataManager metadata;
     private final OffsetsClient offsets;
+    /** Null without group.id. */
+    private final ConsumerCoordinator coordinator;
     private final String clientId;
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
@@ -90,7 +105,11 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     /** What this consumer knows of one assigned partition. Consumer thread only. */
     private static final class PartitionState {
         Long position;
+        /** Leader epoch of the record before {@link #position} (-1 unknown): committed with the position. */
+        int positionEpoch = -1;
         OffsetReset resetStrategy;
+        /** Newly owned with a group: the position comes from the committed offset, looked up before any reset. */
+        boolean awaitingCommitted;
         /** Where the broker's session continues: data starting anywhere else is stale. */
         long nextFetchOffset;
         int sessionNodeId = -1;
@@ -134,12 +153,87 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());
+        if (config.groupId().isPresent()) {
+            GroupsClient groups = new GroupsClient(channels, metadata, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs());
+            this.coordinator = new ConsumerCoordinator(config, clientId, groups, channels, new OwnedPartitions(),
+                    () -> metadata.fetchAll(false).topics(), () -> events.offer(GROUP_WAKE));
+        } else {
+            this.coordinator = null;
+        }
     }
 
-    /** Replaces the assignment. Positions of partitions kept stay; new ones start per auto.offset.reset or a seek. */
+    /**
+     * Joins the consumer group ({@code group.id}) and reads the partitions the coordinator assigns of these topics.
+     * The join happens in the next poll(); replaces any earlier subscription. An empty collection unsubscribes.
+     *
+     * @throws IllegalStateException when partitions were assigned manually
+     */
+    public void subscribe(Collection<String> topics) {
+        subscribe(topics, null);
+    }
+
+    public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+        for (String t : topics) {
+            if (t == null || t.isBlank()) {
+                throw new IllegalArgumentException("topic collection to subscribe to cannot contain null or empty topic");
+            }
+        }
+        if (topics.isEmpty()) {
+            unsubscribe();
+            return;
+        }
+        acquire();
+        try {
+            ConsumerCoordinator c = requireGroup();
+            requireNotManuallyAssigned();
+            c.subscribe(topics, listener);
+            metadata.addTopics(topics);
+        } finally {
+            release();
+        }
+    }
+
+    /** Subscribes to every topic whose whole name matches {@code pattern}, re-checked every metadata.max.age.ms. */
+    public void subscribe(Pattern pattern) {
+        subscribe(pattern, null);
+    }
+
+    public void subscribe(Pattern pattern, ConsumerRebalanceListener listener) {
+        if (pattern == null || pattern.pattern().isEmpty()) {
+            throw new IllegalArgumentException("topic pattern to subscribe to cannot be null or empty");
+        }
+        acquire();
+        try {
+            ConsumerCoordinator c = requireGroup();
+            requireNotManuallyAssigned();
+            c.subscribe(pattern, listener);
+        } finally {
+            release();
+        }
+    }
+
+    /** The subscribed topics (a pattern's current matches); empty when not subscribed. */
+    public Set<String> subscription() {
+        acquire();
+        try {
+            return coordinator == null ? Set.of() : coordinator.subscription();
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Replaces the assignment. Positions of partitions kept stay; new ones start at a seek, else (with group.id) the
+     * group's committed offset, else per auto.offset.reset.
+     *
+     * @throws IllegalStateException while subscribed to a group
+     */
     public void assign(Collection<TopicPartition> partitions) {
         acquire();
         try {
+            if (coordinator != null && coordinator.subscribed()) {
+                throw new IllegalStateException("Subscription to topics, partitions and pattern are mutually exclusive");
+            }
             Set<TopicPartition> wanted = new HashSet<>(partitions);
             for (TopicPartition tp : new ArrayList<>(assigned.keySet())) {
                 if (!wanted.contains(tp)) {
@@ -149,7 +243,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
             }
             Set<String> topics = new HashSet<>();
             for (TopicPartition tp : partitions) {
-                assigned.computeIfAbsent(tp, k -> new PartitionState());
+                assigned.computeIfAbsent(tp, k -> newPartitionState());
                 topics.add(tp.topic());
             }
             metadata.addTopics(topics);
@@ -167,9 +261,21 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         }
     }
 
-    /** Same as {@code assign(List.of())}. */
+    /**
+     * Subscribed: commits consumed positions (with auto-commit), revokes every partition (onPartitionsRevoked) and
+     * leaves the group (a static member keeps its place until its session times out). Assigned: drops the assignment.
+     */
     public void unsubscribe() {
-        assign(List.of());
+        acquire();
+        try {
+            if (coordinator != null && coordinator.subscribed()) {
+                coordinator.unsubscribe();
+            } else {
+                assign(List.of());
+            }
+        } finally {
+            release();
+        }
     }
 
     /**
@@ -182,8 +288,9 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     public ConsumerRecords<K, V> poll(Duration timeout) {
         acquire();
         try {
-            if (assigned.isEmpty()) {
-                throw new IllegalStateException("consumer is not assigned any partitions");
+            boolean subscribed = coordinator != null && coordinator.subscribed();
+            if (assigned.isEmpty() && !subscribed) {
+                throw new IllegalStateException("Consumer is not subscribed to any topics or assigned any partitions");
             }
             long deadline = System.currentTimeMillis() + Math.max(0, timeout.toMillis());
             do {
@@ -191,9 +298,14 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 processEvents();
                 throwPendingError();
                 long now = System.currentTimeMillis();
+                if (coordinator != null) {
+                    coordinator.poll(now);
+                }
                 metadata.maybeRefresh(now);
                 expireSilentSessions(now);
-                resetPositions(Math.max(1, Math.min(deadline - now, config.requestTimeoutMs())));
+                long budgetMs = Math.max(1, Math.min(deadline - now, config.requestTimeoutMs()));
+                initPositionsFromCommitted(budgetMs);
+                resetPositions(budgetMs);
                 reconcileSessions(now);
                 ConsumerRecords<K, V> records = collect();
                 grantCredits();
@@ -244,6 +356,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 stopFetching(tp);
                 dropBuffer(st);
                 st.position = null;
+                st.awaitingCommitted = false;
                 st.resetStrategy = strategy;
             }
         } finally {
@@ -261,6 +374,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         try {
             PartitionState st = state(tp);
             if (st.position == null) {
+                initPositionsFromCommitted(timeout.toMillis());
                 resetPositions(timeout.toMillis());
             }
             if (st.position == null) {
@@ -389,21 +503,234 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         events.offer(WAKEUP);
     }
 
+    /** Closes within 30 s: see {@link #close(Duration)}. */
     @Override
     public void close() {
+        close(Duration.ofMillis(DEFAULT_CLOSE_TIMEOUT_MS));
+    }
+
+    /**
+     * With a group: commits consumed positions (auto-commit), revokes the partitions (onPartitionsRevoked), leaves the
+     * group (dynamic members only) and runs pending commitAsync callbacks, all within {@code timeout}; then stops
+     * fetching and releases connections.
+     */
+    public void close(Duration timeout) {
         if (closed) {
             return;
         }
         acquire();
         try {
-            closed = true;
-            sessions.values().forEach(FetchSession::close);
-            sessions.clear();
-            keyDeserializer.close();
-            valueDeserializer.close();
-            channels.close(1_000);
+            try {
+                if (coordinator != null) {
+                    // First, while the consumer is still usable: the listener may call it (commitSync in onPartitionsRevoked).
+                    coordinator.close(Math.max(0, timeout.toMillis()));
+                }
+            } finally {
+                closed = true;
+                sessions.values().forEach(FetchSession::close);
+                sessions.clear();
+                keyDeserializer.close();
+                valueDeserializer.close();
+                channels.close(1_000);
+            }
         } finally {
             release();
+        }
+    }
+
+    // ---- groups and commits ----
+
+    /** Commits the positions of every owned partition, retrying retriable errors within default.api.timeout.ms. */
+    public void commitSync() {
+        commitSync(Duration.ofMillis(config.defaultApiTimeoutMs()));
+    }
+
+    /**
+     * @throws CommitFailedException when the group rebalanced and this member's commit was refused
+     * @throws io.tributary.client.TributaryTimeoutException when the commit did not complete in time
+     */
+    public void commitSync(Duration timeout) {
+        acquire();
+        try {
+            requireGroup().commitSync(consumedPositions(), timeout.toMillis());
+        } finally {
+            release();
+        }
+    }
+
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        commitSync(offsets, Duration.ofMillis(config.defaultApiTimeoutMs()));
+    }
+
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+        acquire();
+        try {
+            requireGroup().commitSync(offsets, timeout.toMillis());
+        } finally {
+            release();
+        }
+    }
+
+    public void commitAsync() {
+        commitAsync((OffsetCommitCallback) null);
+    }
+
+    /** Commits the owned partitions' positions in the background; the callback runs in a later poll/commitSync/close. */
+    public void commitAsync(OffsetCommitCallback callback) {
+        acquire();
+        try {
+            requireGroup().commitAsync(consumedPositions(), callback);
+        } finally {
+            release();
+        }
+    }
+
+    public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+        acquire();
+        try {
+            requireGroup().commitAsync(offsets, callback);
+        } finally {
+            release();
+        }
+    }
+
+    /** The group's committed offsets; a partition without one maps to null. */
+    public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+        return committed(partitions, Duration.ofMillis(config.defaultApiTimeoutMs()));
+    }
+
+    public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions, Duration timeout) {
+        acquire();
+        try {
+            return requireGroup().committed(partitions, timeout.toMillis());
+        } finally {
+            release();
+        }
+    }
+
+    /** Asks the coordinator for a new assignment round; this member keeps fetching meanwhile. */
+    public void enforceRebalance() {
+        enforceRebalance(null);
+    }
+
+    public void enforceRebalance(String reason) {
+        acquire();
+        try {
+            requireGroup().enforceRebalance(reason);
+        } finally {
+            release();
+        }
+    }
+
+    /** Group id, the generation of the latest assignment and the member id ("" and -1 before joining). */
+    public ConsumerGroupMetadata groupMetadata() {
+        acquire();
+        try {
+            return requireGroup().groupMetadata();
+        } finally {
+            release();
+        }
+    }
+
+    private ConsumerCoordinator requireGroup() {
+        if (coordinator == null) {
+            throw new TributaryException(io.tributary.api.ErrorCode.INVALID_GROUP_ID,
+                    "To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.");
+        }
+        return coordinator;
+    }
+
+    private void requireNotManuallyAssigned() {
+        if (!assigned.isEmpty() && !coordinator.subscribed()) {
+            throw new IllegalStateException("Subscription to topics, partitions and pattern are mutually exclusive");
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> consumedPositions() {
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        assigned.forEach((tp, st) -> {
+            if (st.position != null) {
+                out.put(tp, new OffsetAndMetadata(st.position, st.positionEpoch >= 0 ? Optional.of(st.positionEpoch) : Optional.empty(), ""));
+            }
+        });
+        return out;
+    }
+
+    /** New partitions with a group start at their committed offsets; looked up before auto.offset.reset applies. */
+    private void initPositionsFromCommitted(long timeoutMs) {
+        if (coordinator == null) {
+            return;
+        }
+        List<TopicPartition> need = new ArrayList<>();
+        assigned.forEach((tp, st) -> {
+            if (st.awaitingCommitted && st.position == null) {
+                need.add(tp);
+            }
+        });
+        if (need.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            committed = coordinator.fetchCommitted(need, timeoutMs);
+        } catch (TributaryException e) {
+            if (!e.retriable()) {
+                throw e;
+            }
+            log.debug("fetching committed offsets failed, will retry: {}", e.getMessage());
+            return;
+        }
+        for (TopicPartition tp : need) {
+            PartitionState st = assigned.get(tp);
+            if (st == null || !st.awaitingCommitted) {
+                continue; // revoked or sought meanwhile
+            }
+            st.awaitingCommitted = false;
+            OffsetAndMetadata o = committed.get(tp);
+            if (o != null) {
+                setPosition(tp, st, o.offset());
+                st.positionEpoch = o.leaderEpoch().orElse(-1);
+                log.debug("{} starts at committed offset {}", tp, o.offset());
+            }
+        }
+    }
+
+    private PartitionState newPartitionState() {
+        PartitionState st = new PartitionState();
+        st.awaitingCommitted = coordinator != null;
+        return st;
+    }
+
+    /** The consumer's partition state as the group coordinator sees it. Consumer thread only. */
+    private final class OwnedPartitions implements ConsumerCoordinator.Partitions {
+        @Override
+        public Set<TopicPartition> owned() {
+            return Set.copyOf(assigned.keySet());
+        }
+
+        @Override
+        public void add(Collection<TopicPartition> partitions) {
+            Set<String> topics = new HashSet<>();
+            for (TopicPartition tp : partitions) {
+                assigned.computeIfAbsent(tp, k -> newPartitionState());
+                topics.add(tp.topic());
+            }
+            metadata.addTopics(topics);
+        }
+
+        @Override
+        public void remove(Collection<TopicPartition> partitions) {
+            for (TopicPartition tp : partitions) {
+                stopFetching(tp);
+                dropBuffer(assigned.remove(tp));
+            }
+        }
+
+        @Override
+        public Map<TopicPartition, OffsetAndMetadata> consumed(Collection<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> all = consumedPositions();
+            all.keySet().retainAll(new HashSet<>(partitions));
+            return all;
         }
     }
 
@@ -420,6 +747,8 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     private void setPosition(TopicPartition tp, PartitionState st, long offset) {
         dropBuffer(st);
         st.position = offset;
+        st.positionEpoch = -1;
+        st.awaitingCommitted = false;
         st.resetStrategy = null;
         st.nextFetchOffset = offset;
         if (pendingError instanceof OffsetOutOfRangeException) {
@@ -466,7 +795,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         Set<TopicPartition> noPolicy = new HashSet<>();
         for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
             PartitionState st = e.getValue();
-            if (st.position != null) {
+            if (st.position != null || st.awaitingCommitted) {
                 continue;
             }
             OffsetReset strategy = st.resetStrategy != null ? st.resetStrategy : config.autoOffsetReset();
@@ -588,7 +917,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     }
 
     private void handleEvent(Object event) {
-        if (event == WAKEUP) {
+        if (event == WAKEUP || event == GROUP_WAKE) {
             return;
         }
         if (event instanceof FetchSession.Failure f) {
@@ -729,6 +1058,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                         r.timestampMs(), r.timestampType(), key, value, r.headers(), r.leaderEpoch(),
                         r.key() == null ? -1 : r.key().length, r.value() == null ? -1 : r.value().length));
                 st.position = r.offset() + 1;
+                st.positionEpoch = r.leaderEpoch();
                 remaining--;
             }
         }
