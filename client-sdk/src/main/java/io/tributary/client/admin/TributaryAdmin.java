@@ -24,8 +24,10 @@ import io.tributary.api.v1.TopicResult;
 import io.tributary.client.Node;
 import io.tributary.client.TributaryTimeoutException;
 import io.tributary.client.config.AdminConfig;
+import io.tributary.client.consumer.OffsetAndMetadata;
 import io.tributary.client.internal.ChannelPool;
 import io.tributary.client.internal.Errors;
+import io.tributary.client.internal.GroupsClient;
 import io.tributary.client.internal.HostPort;
 import io.tributary.client.internal.MetadataManager;
 import io.tributary.client.internal.OffsetsClient;
@@ -45,7 +47,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Cluster administration: topics, partitions, configs, cluster description, offsets. Every method blocks until
+ * Cluster administration: topics, partitions, configs, cluster description, offsets, consumer groups (list,
+ * describe, delete, committed offsets; {@link ConsumerGroupsAdmin}). Every method blocks until
  * the cluster answers or {@code default.api.timeout.ms} passes; each gRPC call has a deadline of
  * {@code request.timeout.ms}, and a broker that cannot be reached is skipped for the next one. Per-topic
  * outcomes are returned, not thrown, so a batch operation reports each topic.
@@ -57,6 +60,7 @@ public final class TributaryAdmin implements AutoCloseable {
     private final ChannelPool channels;
     private final MetadataManager metadata;
     private final OffsetsClient offsets;
+    private final ConsumerGroupsAdmin consumerGroups;
     private final List<HostPort> bootstrap;
 
     public TributaryAdmin(Properties props) {
@@ -75,6 +79,9 @@ public final class TributaryAdmin implements AutoCloseable {
         this.metadata = new MetadataManager(channels, bootstrap, config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());
+        GroupsClient groups = new GroupsClient(channels, metadata, bootstrap, config.requestTimeoutMs(), config.retryBackoffMs());
+        this.consumerGroups = new ConsumerGroupsAdmin(groups, () -> describeCluster().brokers(), config.defaultApiTimeoutMs(),
+                config.retryBackoffMs());
     }
 
     public Map<String, TopicOutcome> createTopics(Collection<NewTopic> topics, boolean validateOnly) {
@@ -162,6 +169,38 @@ public final class TributaryAdmin implements AutoCloseable {
         offsets.listOffsets(timestamps, config.defaultApiTimeoutMs()).forEach((tp, r) -> out.put(tp, new ListedOffset(r.getOffset(),
                 r.getTimestamp(), r.getLeaderEpoch(), r.getLogStartOffset(), r.getLogEndOffset(), r.getHighWatermark())));
         return out;
+    }
+
+    /** Every consumer group of the cluster, sorted by id: each broker's ListGroups, merged. */
+    public List<ConsumerGroupListing> listConsumerGroups() {
+        return consumerGroups.list();
+    }
+
+    /**
+     * Describes groups as their coordinators see them: state, assignor, generation, coordinator, members with their
+     * assignments. A group that does not exist is returned with state "Dead" and a GROUP_ID_NOT_FOUND error.
+     */
+    public Map<String, ConsumerGroupDescription> describeConsumerGroups(Collection<String> groupIds) {
+        return consumerGroups.describe(groupIds);
+    }
+
+    /** Deletes empty groups and their committed offsets; NON_EMPTY_GROUP or GROUP_ID_NOT_FOUND per group otherwise. */
+    public Map<String, GroupOutcome> deleteConsumerGroups(Collection<String> groupIds) {
+        return consumerGroups.delete(groupIds);
+    }
+
+    /** Every committed offset of a group (partitions without a commit are absent). */
+    public Map<TopicPartition, OffsetAndMetadata> listConsumerGroupOffsets(String groupId) {
+        return consumerGroups.listOffsets(groupId);
+    }
+
+    /**
+     * Sets a group's committed offsets from outside the group (member "" and generation -1).
+     *
+     * @throws TributaryException NON_EMPTY_GROUP / UNKNOWN_MEMBER_ID while the group has members, or a partition's error
+     */
+    public void alterConsumerGroupOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        consumerGroups.alterOffsets(groupId, offsets);
     }
 
     @Override

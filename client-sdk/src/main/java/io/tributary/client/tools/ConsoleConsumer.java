@@ -23,8 +23,9 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "tributary-console-consumer.sh", sortOptions = false,
         description = "Print the records of a topic to standard output, one per line.",
-        footer = {"", "Partitions are assigned directly (every partition of the topic, or --partition); --group is accepted",
-                "for compatibility but this version does not join consumer groups or commit offsets.",
+        footer = {"", "With --group the consumer joins that consumer group (subscribe) and commits what it printed; --from-beginning",
+                "then applies only where the group has no committed offset. Without --group (or with --partition) partitions are",
+                "assigned directly and nothing is committed.",
                 "", "Example:", "  tributary-console-consumer.sh --bootstrap-server 127.0.0.1:9092 --topic orders --from-beginning "
                 + "--property print.key=true"})
 public final class ConsoleConsumer extends ToolCommand {
@@ -34,7 +35,7 @@ public final class ConsoleConsumer extends ToolCommand {
     @Option(names = "--from-beginning", description = "Start at the earliest record instead of the end of the log.")
     boolean fromBeginning;
 
-    @Option(names = "--group", paramLabel = "GROUP", description = "Consumer group id (carried for logs; no group membership yet).")
+    @Option(names = "--group", paramLabel = "GROUP", description = "Join this consumer group: partitions come from the group, offsets are committed.")
     String group;
 
     @Option(names = "--max-messages", paramLabel = "N", defaultValue = "-1", description = "Exit after N records (default: run until Ctrl-C or --timeout-ms).")
@@ -79,15 +80,21 @@ public final class ConsoleConsumer extends ToolCommand {
         Map<String, Object> props = clientProps(ToolDefaults.CONSUMER, consumerConfig, consumerProperties);
         if (group != null) {
             props.put("group.id", group);
+            // --from-beginning only decides where a partition without a committed offset starts, as in Kafka.
+            props.putIfAbsent("auto.offset.reset", fromBeginning ? "earliest" : "latest");
         }
+        boolean subscribe = group != null && partition == null;
         Topics.requireExists(props, topic);
         long count = 0;
         CountDownLatch finished = new CountDownLatch(1);
         try (TributaryConsumer<byte[], byte[]> consumer = new TributaryConsumer<>(props)) {
             Thread hook = ConsumerTools.installWakeupHook(consumer, finished);
             try {
-                List<TopicPartition> tps = ConsumerTools.assignAll(consumer, topic, partition);
-                position(consumer, tps);
+                if (subscribe) {
+                    consumer.subscribe(List.of(topic));
+                } else {
+                    position(consumer, ConsumerTools.assignAll(consumer, topic, partition));
+                }
                 long lastRecordMs = System.currentTimeMillis();
                 while (maxMessages < 0 || count < maxMessages) {
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
@@ -101,6 +108,9 @@ public final class ConsoleConsumer extends ToolCommand {
                     StringBuilder sb = new StringBuilder();
                     for (ConsumerRecord<byte[], byte[]> r : records) {
                         if (maxMessages >= 0 && count >= maxMessages) {
+                            if (subscribe) {
+                                ConsumerTools.rewindUnprinted(consumer, records, r);
+                            }
                             break;
                         }
                         if (printTimestamp) {

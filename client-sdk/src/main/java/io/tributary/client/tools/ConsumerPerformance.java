@@ -71,6 +71,8 @@ public final class ConsumerPerformance extends ToolCommand {
         Map<String, Object> props = clientProps(ToolDefaults.CONSUMER, consumerConfig, List.of());
         if (group != null) {
             props.put("group.id", group);
+            // Partitions are assigned directly and sought below: the group only names the run, it gets no commits.
+            props.putIfAbsent("enable.auto.commit", "false");
         }
         if (fetchSizeBytes != null) {
             props.put("max.partition.fetch.bytes", fetchSizeBytes);

@@ -2,10 +2,14 @@ package io.tributary.client.tools;
 
 import io.tributary.api.TopicPartition;
 import io.tributary.client.PartitionInfo;
+import io.tributary.client.consumer.ConsumerRecord;
+import io.tributary.client.consumer.ConsumerRecords;
 import io.tributary.client.consumer.TributaryConsumer;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +31,21 @@ final class ConsumerTools {
         }
         consumer.assign(tps);
         return tps;
+    }
+
+    /**
+     * A tool that stops in the middle of a poll's records (--max-messages) seeks each partition back to its first
+     * record not handed on, so the offsets committed on close are exactly what was printed.
+     */
+    static <K, V> void rewindUnprinted(TributaryConsumer<K, V> consumer, ConsumerRecords<K, V> records, ConsumerRecord<K, V> firstUnprinted) {
+        Set<TopicPartition> done = new HashSet<>();
+        boolean reached = false;
+        for (ConsumerRecord<K, V> r : records) {
+            reached |= r == firstUnprinted;
+            if (reached && done.add(r.topicPartition())) {
+                consumer.seek(r.topicPartition(), r.offset());
+            }
+        }
     }
 
     /**
