@@ -26,6 +26,9 @@ Workloads (default: P1 P6 C1 E2E R3, run in that order, exactly as Kafka's harne
   R3   3 brokers, topic bench-r3, 6 partitions RF=3 min.insync.replicas=2, producer perf test acks=all
   Producer settings: batch.size=65536 linger.ms=5 compression.type=none, 100-byte records, --throughput -1.
   P1/P6/C1/E2E share one fresh 1-broker cluster; R3 gets a fresh 3-broker cluster.
+  M1000 (Tributary only, never by default): 3 brokers with the broker heap above (1 GiB), topic bench-m1000 with
+       1,000 partitions RF=3 min.insync.replicas=2 (every broker holds 1,000 replicas), produce N records acks=all,
+       consume them all, then check every broker is still up and print each broker's heap in use after a full GC.
 
 Options:
   --records N      records per throughput workload (default: TRIBUTARY_BENCH_RECORDS, else KAFKA_BENCH_RECORDS,
@@ -74,7 +77,8 @@ done
 ALL_WORKLOADS=(P1 P6 C1 E2E R3)
 if [[ ${#WORKLOADS[@]} -eq 0 ]]; then WORKLOADS=("${ALL_WORKLOADS[@]}"); fi
 for w in "${WORKLOADS[@]}"; do
-  [[ " ${ALL_WORKLOADS[*]} " == *" $w "* ]] || die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]})"
+  [[ " ${ALL_WORKLOADS[*]} M1000 " == *" $w "* ]] || die "unknown workload '$w' (known: ${ALL_WORKLOADS[*]} M1000)"
+  [[ "$w" != M1000 || "$SIDE_BY_SIDE" == 0 ]] || die "M1000 has no Kafka counterpart; run it without --side-by-side"
 done
 selected() { [[ " ${WORKLOADS[*]} " == *" $1 "* ]]; }
 
@@ -665,9 +669,30 @@ if selected R3; then
   stop_cluster_now 3broker
 fi
 
+if selected M1000; then
+  log "phase 3: starting 3-broker cluster for 1,000 partitions"
+  start_cluster 3 3broker-m1000
+  create_topic bench-m1000 1000 3 --config min.insync.replicas=2
+  produce M1000 bench-m1000 all ""
+  consume M1000-consume bench-m1000
+  heap_report=""
+  while read -r name pid _ _; do
+    [[ "$name" == broker-* ]] || continue
+    kill -0 "$pid" 2>/dev/null || die "M1000: $name (pid $pid) is not running any more"
+    # A full GC first, so the figure is what 1,000 partitions keep live, not garbage not yet collected.
+    "$(dirname "$JAVA")/jcmd" "$pid" GC.run >/dev/null 2>&1 || die "M1000: jcmd GC.run failed for $name (pid $pid)"
+    used="$("$(dirname "$JAVA")/jcmd" "$pid" GC.heap_info 2>/dev/null | sed -nE 's/.*garbage-first heap +total ([0-9]+)K, used ([0-9]+)K.*/\2/p' | head -n 1)"
+    [[ "$used" =~ ^[0-9]+$ ]] || die "M1000: cannot read the heap of $name (pid $pid)"
+    heap_report+="${heap_report:+, }$name $((used / 1024)) MiB"
+  done <"$PIDS_FILE"
+  log "M1000: all 3 brokers up after produce + consume over 1,000 partitions; heap in use after a full GC: $heap_report (max heap: $BROKER_HEAP)"
+  RESULT_LINE[M1000-heap]="M1000 brokers up, heap after full GC: $heap_report ($BROKER_HEAP)"
+  stop_cluster_now 3broker-m1000
+fi
+
 echo
 echo "== Tributary (ZooKeeper mode), $(nproc) CPUs, $("$JAVA" -version 2>&1 | head -n 1) =="
-for w in P1 P6 R3 C1 E2E; do
+for w in P1 P6 R3 C1 E2E M1000 M1000-consume M1000-heap; do
   if [[ -n "${RESULT_LINE[$w]:-}" ]]; then echo "${RESULT_LINE[$w]}"; fi
 done
 echo "total wall: $(elapsed "$RUN_T0")s; raw output + summary.tsv in $OUT_DIR"
