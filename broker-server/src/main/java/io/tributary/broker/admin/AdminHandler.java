@@ -349,6 +349,11 @@ public final class AdminHandler {
         m.put(LogConfig.RETENTION_MS, BrokerConfig.LOG_RETENTION_HOURS);
         m.put(LogConfig.SEGMENT_MS, BrokerConfig.LOG_ROLL_HOURS);
         m.put(LogConfig.PRODUCER_ID_EXPIRATION_MS, BrokerConfig.PRODUCER_ID_EXPIRATION_MS);
+        m.put(LogConfig.CLEANUP_POLICY, BrokerConfig.LOG_CLEANUP_POLICY);
+        m.put(LogConfig.MIN_CLEANABLE_DIRTY_RATIO, BrokerConfig.LOG_CLEANER_MIN_CLEANABLE_RATIO);
+        m.put(LogConfig.DELETE_RETENTION_MS, BrokerConfig.LOG_CLEANER_DELETE_RETENTION_MS);
+        m.put(LogConfig.MIN_COMPACTION_LAG_MS, BrokerConfig.LOG_CLEANER_MIN_COMPACTION_LAG_MS);
+        m.put(LogConfig.MAX_COMPACTION_LAG_MS, BrokerConfig.LOG_CLEANER_MAX_COMPACTION_LAG_MS);
         return m;
     }
 

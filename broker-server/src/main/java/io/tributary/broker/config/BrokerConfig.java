@@ -3,6 +3,7 @@ package io.tributary.broker.config;
 import io.tributary.api.batch.RecordBatch;
 import io.tributary.api.config.ConfigDef;
 import io.tributary.api.config.ConfigException;
+import io.tributary.broker.log.LogCleaner;
 import io.tributary.broker.log.LogConfig;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.Properties;
 
 import static io.tributary.api.config.ConfigDef.NO_DEFAULT;
 import static io.tributary.api.config.ConfigDef.Type.BOOLEAN;
+import static io.tributary.api.config.ConfigDef.Type.DOUBLE;
 import static io.tributary.api.config.ConfigDef.Type.INT;
 import static io.tributary.api.config.ConfigDef.Type.LIST;
 import static io.tributary.api.config.ConfigDef.Type.LONG;
@@ -57,6 +59,17 @@ public final class BrokerConfig {
     public static final String LOG_FLUSH_BEFORE_ACK_ENABLE = "log.flush.before.ack.enable";
     public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
     public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
+    public static final String LOG_CLEANUP_POLICY = "log.cleanup.policy";
+    public static final String LOG_CLEANER_MIN_CLEANABLE_RATIO = "log.cleaner.min.cleanable.ratio";
+    public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
+    public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
+    public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String LOG_CLEANER_IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
+    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
@@ -82,6 +95,19 @@ public final class BrokerConfig {
     public static final String FETCH_MAX_WAIT_MS_LIMIT = "fetch.max.wait.ms.limit";
     public static final String GRPC_KEEPALIVE_TIME_MS = "grpc.keepalive.time.ms";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
+    public static final String OFFSETS_LOAD_BUFFER_SIZE = "offsets.load.buffer.size";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
+    public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_MAX_SIZE = "group.max.size";
+    public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BROKER_ID, INT, NO_DEFAULT, atLeast(0), "This broker's id, unique in the cluster.")
@@ -110,6 +136,25 @@ public final class BrokerConfig {
                     + "Costs one fsync per group of appends; replication already protects acks=all writes from a broker crash.")
             .define(LOG_SEGMENT_DELETE_DELAY_MS, LONG, 60_000L, atLeast(0), "How long deleted segment files linger so in-flight reads finish.")
             .define(LOG_MESSAGE_TIMESTAMP_TYPE, STRING, "CreateTime", oneOf("CreateTime", "LogAppendTime"), "Default message.timestamp.type of topics.")
+            .define(LOG_CLEANUP_POLICY, STRING, "delete", LogConfig.CLEANUP_POLICY_VALUES, "Default cleanup.policy of topics: delete, compact, or compact,delete.")
+            .define(LOG_CLEANER_MIN_CLEANABLE_RATIO, DOUBLE, 0.5, between(0, 1), "Default min.cleanable.dirty.ratio of topics.")
+            .define(LOG_CLEANER_DELETE_RETENTION_MS, LONG, 24L * 60 * 60 * 1000, atLeast(0), "Default delete.retention.ms of topics.")
+            .define(LOG_CLEANER_MIN_COMPACTION_LAG_MS, LONG, 0L, atLeast(0), "Default min.compaction.lag.ms of topics.")
+            .define(LOG_CLEANER_MAX_COMPACTION_LAG_MS, LONG, Long.MAX_VALUE, atLeast(1), "Default max.compaction.lag.ms of topics.")
+            .define(LOG_CLEANER_ENABLE, BOOLEAN, true, "Run the log cleaner, which compacts topics with cleanup.policy=compact "
+                    + "(the internal __consumer_offsets topic among them); off, compacted topics grow without bound.")
+            .define(LOG_CLEANER_THREADS, INT, 1, between(1, 64), "Log cleaner threads; each cleans one log at a time.")
+            .define(LOG_CLEANER_DEDUPE_BUFFER_SIZE, LONG, 32L * 1024 * 1024, atLeast(1024 * 1024),
+                    "Heap for the cleaners' key maps, shared by all threads (24 bytes per key, filled to 90%: 32 MiB maps about "
+                            + "1.2 million keys per pass). Smaller than Kafka's 128 MiB to fit a 512 MiB-1 GiB heap; allocated "
+                            + "at the first compaction, so brokers without compacted topics never pay it. A log with more keys "
+                            + "is compacted over several passes.")
+            .define(LOG_CLEANER_IO_BUFFER_SIZE, INT, 512 * 1024, atLeast(2 * RecordBatch.HEADER_SIZE),
+                    "Read plus write buffer of the cleaners, shared by all threads (a batch larger than the read half is "
+                            + "read on its own buffer).")
+            .define(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, DOUBLE, Double.MAX_VALUE, atLeast(1),
+                    "Throttle of the cleaners' reads plus writes, all threads together, so compaction cannot starve producers of disk.")
+            .define(LOG_CLEANER_BACKOFF_MS, LONG, 15_000L, atLeast(0), "How long an idle cleaner waits before looking for a dirty log again.")
             .define(MESSAGE_MAX_BYTES, INT, 1024 * 1024 + 12, atLeast(RecordBatch.HEADER_SIZE), "Largest record batch accepted (default max.message.bytes of topics).")
             .define(SOCKET_REQUEST_MAX_BYTES, INT, 100 * 1024 * 1024, atLeast(1024), "Largest gRPC message a client may send (all batches of one produce request).")
             .define(REQUEST_TIMEOUT_MS, INT, 30_000, atLeast(1), "Longest a produce may wait for replication when the request sets no timeout.")
@@ -134,7 +179,20 @@ public final class BrokerConfig {
             .define(FETCH_SESSION_MAX_CREDITS, INT, 64, between(1, 1024), "Most responses a fetch session may have granted and unsent.")
             .define(FETCH_MAX_WAIT_MS_LIMIT, INT, 30_000, between(0, 300_000), "Upper bound on a fetch session's max_wait_ms.")
             .define(GRPC_KEEPALIVE_TIME_MS, LONG, 30_000L, atLeast(1000), "HTTP/2 keepalive ping interval on idle connections (long-lived streams).")
-            .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, LONG, 10_000L, atLeast(0), "How long shutdown lets in-flight calls finish.");
+            .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, LONG, 10_000L, atLeast(0), "How long shutdown lets in-flight calls finish.")
+            .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, between(1, 10_000), "Partitions of __consumer_offsets (fixed once the topic exists: it decides which broker coordinates each group).")
+            .define(OFFSETS_TOPIC_REPLICATION_FACTOR, INT, 3, between(1, Short.MAX_VALUE), "Replication factor of __consumer_offsets, capped by the live brokers when it is created.")
+            .define(OFFSETS_TOPIC_SEGMENT_BYTES, INT, 100 * 1024 * 1024, atLeast(RecordBatch.HEADER_SIZE), "segment.bytes of __consumer_offsets (small segments compact and load sooner).")
+            .define(OFFSETS_COMMIT_TIMEOUT_MS, INT, 5_000, atLeast(1), "Longest a commit (or any group write) waits for every in-sync replica of its __consumer_offsets partition.")
+            .define(OFFSETS_LOAD_BUFFER_SIZE, INT, 5 * 1024 * 1024, atLeast(1024), "Bytes read per step when a new coordinator loads a __consumer_offsets partition.")
+            .define(OFFSETS_RETENTION_MINUTES, INT, 7 * 24 * 60, atLeast(1), "Committed offsets of a group without members are deleted once this much older than their commit.")
+            .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, LONG, 600_000L, atLeast(1), "How often expired offsets are looked for.")
+            .define(OFFSET_METADATA_MAX_BYTES, INT, 4096, between(0, 1024 * 1024), "Largest metadata string (UTF-8 bytes) a commit may attach to an offset.")
+            .define(GROUP_MIN_SESSION_TIMEOUT_MS, INT, 6_000, atLeast(1), "Smallest session timeout a group member may ask for.")
+            .define(GROUP_MAX_SESSION_TIMEOUT_MS, INT, 1_800_000, atLeast(1), "Largest session timeout a group member may ask for.")
+            .define(GROUP_INITIAL_REBALANCE_DELAY_MS, INT, 3_000, between(0, 300_000), "The first assignment of an empty group waits this long, so members starting together get one assignment.")
+            .define(GROUP_MAX_SIZE, INT, 1_000, between(1, 100_000), "Most members one consumer group may have.")
+            .define(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, INT, 5_000, atLeast(1), "Heartbeat interval told to members (at most a third of their session timeout).");
 
     private final Map<String, Object> values;
     private final Map<String, String> originals;
@@ -170,10 +228,20 @@ public final class BrokerConfig {
             errors.add(SOCKET_REQUEST_MAX_BYTES + " (" + socketRequestMaxBytes() + ") must exceed " + MESSAGE_MAX_BYTES
                     + " (" + messageMaxBytes() + ") by at least 1024 bytes of request overhead");
         }
+        if (groupMinSessionTimeoutMs() > groupMaxSessionTimeoutMs()) {
+            errors.add(GROUP_MIN_SESSION_TIMEOUT_MS + " (" + groupMinSessionTimeoutMs() + ") must not exceed "
+                    + GROUP_MAX_SESSION_TIMEOUT_MS + " (" + groupMaxSessionTimeoutMs() + ")");
+        }
         try {
             listenerHostPort(listenerString());
         } catch (ConfigException e) {
             errors.add(e.getMessage());
+        }
+        try {
+            // Topic defaults that are valid one by one may still clash (min.compaction.lag.ms above the max).
+            defaultLogConfig();
+        } catch (ConfigException e) {
+            errors.add("the log.* topic defaults are inconsistent: " + e.getMessage());
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(String.join("\n", errors));
@@ -361,6 +429,58 @@ public final class BrokerConfig {
         return (Long) get(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
     }
 
+    public int offsetsTopicNumPartitions() {
+        return (Integer) get(OFFSETS_TOPIC_NUM_PARTITIONS);
+    }
+
+    public int offsetsTopicReplicationFactor() {
+        return (Integer) get(OFFSETS_TOPIC_REPLICATION_FACTOR);
+    }
+
+    public int offsetsTopicSegmentBytes() {
+        return (Integer) get(OFFSETS_TOPIC_SEGMENT_BYTES);
+    }
+
+    public int offsetsCommitTimeoutMs() {
+        return (Integer) get(OFFSETS_COMMIT_TIMEOUT_MS);
+    }
+
+    public int offsetsLoadBufferSize() {
+        return (Integer) get(OFFSETS_LOAD_BUFFER_SIZE);
+    }
+
+    public long offsetsRetentionMs() {
+        return (Integer) get(OFFSETS_RETENTION_MINUTES) * 60_000L;
+    }
+
+    public long offsetsRetentionCheckIntervalMs() {
+        return (Long) get(OFFSETS_RETENTION_CHECK_INTERVAL_MS);
+    }
+
+    public int offsetMetadataMaxBytes() {
+        return (Integer) get(OFFSET_METADATA_MAX_BYTES);
+    }
+
+    public int groupMinSessionTimeoutMs() {
+        return (Integer) get(GROUP_MIN_SESSION_TIMEOUT_MS);
+    }
+
+    public int groupMaxSessionTimeoutMs() {
+        return (Integer) get(GROUP_MAX_SESSION_TIMEOUT_MS);
+    }
+
+    public int groupInitialRebalanceDelayMs() {
+        return (Integer) get(GROUP_INITIAL_REBALANCE_DELAY_MS);
+    }
+
+    public int groupMaxSize() {
+        return (Integer) get(GROUP_MAX_SIZE);
+    }
+
+    public int groupConsumerHeartbeatIntervalMs() {
+        return (Integer) get(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS);
+    }
+
     public long retentionCheckIntervalMs() {
         return (Long) get(LOG_RETENTION_CHECK_INTERVAL_MS);
     }
@@ -375,6 +495,13 @@ public final class BrokerConfig {
 
     public boolean flushBeforeAck() {
         return (Boolean) get(LOG_FLUSH_BEFORE_ACK_ENABLE);
+    }
+
+    /** The log.cleaner.* settings of the compaction threads. */
+    public LogCleaner.Config logCleanerConfig() {
+        return new LogCleaner.Config((Boolean) get(LOG_CLEANER_ENABLE), (Integer) get(LOG_CLEANER_THREADS),
+                (Long) get(LOG_CLEANER_DEDUPE_BUFFER_SIZE), (Integer) get(LOG_CLEANER_IO_BUFFER_SIZE),
+                (Double) get(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND), (Long) get(LOG_CLEANER_BACKOFF_MS));
     }
 
     /**
@@ -398,6 +525,11 @@ public final class BrokerConfig {
         d.put(LogConfig.UNCLEAN_LEADER_ELECTION_ENABLE, get(UNCLEAN_LEADER_ELECTION_ENABLE));
         d.put(LogConfig.FILE_DELETE_DELAY_MS, get(LOG_SEGMENT_DELETE_DELAY_MS));
         d.put(LogConfig.PRODUCER_ID_EXPIRATION_MS, get(PRODUCER_ID_EXPIRATION_MS));
+        d.put(LogConfig.CLEANUP_POLICY, get(LOG_CLEANUP_POLICY));
+        d.put(LogConfig.MIN_CLEANABLE_DIRTY_RATIO, get(LOG_CLEANER_MIN_CLEANABLE_RATIO));
+        d.put(LogConfig.DELETE_RETENTION_MS, get(LOG_CLEANER_DELETE_RETENTION_MS));
+        d.put(LogConfig.MIN_COMPACTION_LAG_MS, get(LOG_CLEANER_MIN_COMPACTION_LAG_MS));
+        d.put(LogConfig.MAX_COMPACTION_LAG_MS, get(LOG_CLEANER_MAX_COMPACTION_LAG_MS));
         return d;
     }
 

@@ -3,14 +3,18 @@ package io.tributary.broker.log;
 import io.tributary.api.batch.RecordBatch;
 import io.tributary.api.batch.TimestampType;
 import io.tributary.api.config.ConfigDef;
+import io.tributary.api.config.ConfigException;
 
+import java.util.Locale;
 import java.util.Map;
 
 import static io.tributary.api.config.ConfigDef.Type.BOOLEAN;
+import static io.tributary.api.config.ConfigDef.Type.DOUBLE;
 import static io.tributary.api.config.ConfigDef.Type.INT;
 import static io.tributary.api.config.ConfigDef.Type.LONG;
 import static io.tributary.api.config.ConfigDef.Type.STRING;
 import static io.tributary.api.config.ConfigDef.atLeast;
+import static io.tributary.api.config.ConfigDef.between;
 import static io.tributary.api.config.ConfigDef.oneOf;
 
 /**
@@ -31,7 +35,49 @@ public record LogConfig(
         int minInSyncReplicas,
         boolean uncleanLeaderElectionEnable,
         long fileDeleteDelayMs,
-        long producerIdExpirationMs) {
+        long producerIdExpirationMs,
+        CleanupPolicy cleanupPolicy,
+        double minCleanableDirtyRatio,
+        long deleteRetentionMs,
+        long minCompactionLagMs,
+        long maxCompactionLagMs) {
+
+    /** What happens to old data: deleted by retention, compacted to the latest record per key, or both. */
+    public enum CleanupPolicy {
+        DELETE("delete"), COMPACT("compact"), COMPACT_DELETE("compact,delete");
+
+        private final String configValue;
+
+        CleanupPolicy(String configValue) {
+            this.configValue = configValue;
+        }
+
+        public String configValue() {
+            return configValue;
+        }
+
+        public boolean compact() {
+            return this != DELETE;
+        }
+
+        public boolean delete() {
+            return this != COMPACT;
+        }
+
+        /** Parses Kafka's list form: "delete", "compact", or both in either order. */
+        static CleanupPolicy parse(String value) {
+            boolean compact = false;
+            boolean delete = false;
+            for (String part : value.split(",")) {
+                switch (part.trim().toLowerCase(Locale.ROOT)) {
+                    case "compact" -> compact = true;
+                    case "delete" -> delete = true;
+                    default -> throw new IllegalArgumentException(part.trim());
+                }
+            }
+            return compact ? (delete ? COMPACT_DELETE : COMPACT) : DELETE;
+        }
+    }
 
     public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String SEGMENT_MS = "segment.ms";
@@ -47,6 +93,29 @@ public record LogConfig(
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+    public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
+
+    /** Accepts Kafka's cleanup.policy values; shared with the broker's log.cleanup.policy. */
+    public static final ConfigDef.Validator CLEANUP_POLICY_VALUES = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            try {
+                CleanupPolicy.parse(String.valueOf(value));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("invalid value '" + value + "' for configuration key '" + name
+                        + "': expected delete, compact, or compact,delete");
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "[delete, compact, compact,delete]";
+        }
+    };
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(SEGMENT_BYTES, INT, 1 << 30, atLeast(RecordBatch.HEADER_SIZE),
@@ -76,12 +145,39 @@ public record LogConfig(
             .define(FILE_DELETE_DELAY_MS, LONG, 60_000L, atLeast(0),
                     "How long a deleted segment's files stay on disk, so reads already in flight can finish.")
             .define(PRODUCER_ID_EXPIRATION_MS, LONG, 24L * 60 * 60 * 1000, atLeast(1),
-                    "Forget an idempotent producer's sequence state after it has written nothing to the partition for this long.");
+                    "Forget an idempotent producer's sequence state after it has written nothing to the partition for this long.")
+            .define(CLEANUP_POLICY, STRING, "delete", CLEANUP_POLICY_VALUES,
+                    "delete: retention removes old segments. compact: the log cleaner keeps only the latest record per key "
+                            + "(records need keys). compact,delete: both.")
+            .define(MIN_CLEANABLE_DIRTY_RATIO, DOUBLE, 0.5, between(0, 1),
+                    "Compact a log once this share of its cleanable bytes has not been compacted yet: lower cleans more often, rewriting more.")
+            .define(DELETE_RETENTION_MS, LONG, 24L * 60 * 60 * 1000, atLeast(0),
+                    "How long compaction keeps a tombstone after first compacting it, so a consumer reading from the start "
+                            + "within this time sees the delete.")
+            .define(MIN_COMPACTION_LAG_MS, LONG, 0L, atLeast(0),
+                    "Never compact records younger than this (a segment is cleanable once its newest record is this old).")
+            .define(MAX_COMPACTION_LAG_MS, LONG, Long.MAX_VALUE, atLeast(1),
+                    "Compact a log whose oldest uncompacted segment is this old even below min.cleanable.dirty.ratio; "
+                            + "also rolls the active segment of a compacted log at this age.");
 
     public LogConfig {
         if (segmentIndexBytes < 12) {
             throw new IllegalArgumentException("segment.index.bytes must be at least 12");
         }
+        if (minCompactionLagMs > maxCompactionLagMs) {
+            throw new ConfigException(MIN_COMPACTION_LAG_MS + " (" + minCompactionLagMs + ") must not exceed "
+                    + MAX_COMPACTION_LAG_MS + " (" + maxCompactionLagMs + ")");
+        }
+    }
+
+    /** Whether the log cleaner compacts this log. */
+    public boolean compact() {
+        return cleanupPolicy.compact();
+    }
+
+    /** Whether retention deletes old segments of this log. */
+    public boolean delete() {
+        return cleanupPolicy.delete();
     }
 
     /** Parses topic-level overrides; keys not given take their defaults. */
@@ -101,7 +197,12 @@ public record LogConfig(
                 (Integer) v.get(MIN_IN_SYNC_REPLICAS),
                 (Boolean) v.get(UNCLEAN_LEADER_ELECTION_ENABLE),
                 (Long) v.get(FILE_DELETE_DELAY_MS),
-                (Long) v.get(PRODUCER_ID_EXPIRATION_MS));
+                (Long) v.get(PRODUCER_ID_EXPIRATION_MS),
+                CleanupPolicy.parse((String) v.get(CLEANUP_POLICY)),
+                (Double) v.get(MIN_CLEANABLE_DIRTY_RATIO),
+                (Long) v.get(DELETE_RETENTION_MS),
+                (Long) v.get(MIN_COMPACTION_LAG_MS),
+                (Long) v.get(MAX_COMPACTION_LAG_MS));
     }
 
     public static LogConfig defaults() {

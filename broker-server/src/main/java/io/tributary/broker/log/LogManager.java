@@ -39,7 +39,10 @@ import java.util.stream.Stream;
  *       {@code <topic>-<partition>} directory. A clean-shutdown marker written by {@link #close()} means every log was
  *       flushed and closed, so no recovery runs; without it, each log is recovered from its recovery point.</li>
  *   <li><b>Background tasks</b> on one scheduler thread: retention every {@code retentionCheckIntervalMs}, the
- *       {@code flush.ms} policy, the recovery-point checkpoint, delayed segment deletes.</li>
+ *       {@code flush.ms} policy, the recovery-point checkpoint, delayed segment deletes. Compaction of
+ *       {@code cleanup.policy=compact} logs runs on the {@link LogCleaner}'s own threads, started and stopped with
+ *       this manager; where each log's last compaction pass ended is kept per directory in
+ *       {@value #CLEANER_OFFSET_CHECKPOINT}.</li>
  *   <li><b>Flush policy:</b> {@code flush.messages} and {@code flush.ms} per topic (default: leave it to the OS, as
  *       replication is what makes data durable), and {@code flushBeforeAck}: every acknowledged append is fsynced
  *       first, through a group-commit flusher. That costs one fsync per group of appends, typically 1-10 ms on
@@ -53,6 +56,7 @@ public final class LogManager implements Closeable {
 
     public static final String CLEAN_SHUTDOWN_FILE = ".tributary_clean_shutdown";
     public static final String RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+    public static final String CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
     public static final String LOCK_FILE = ".lock";
     static final String DELETE_DIR_SUFFIX = ".delete";
 
@@ -66,15 +70,30 @@ public final class LogManager implements Closeable {
      * @param recoveryPointCheckpointIntervalMs how often recovery points are written ({@code log.flush.offset.checkpoint.interval.ms})
      * @param flushBeforeAck                    fsync every append before it is acknowledged
      * @param flushQueueMaxRequests             bound on appends waiting for fsync at once
+     * @param cleanerConfig                     the log cleaner's {@code log.cleaner.*} settings
      */
     public record Config(List<Path> logDirs, LogConfig defaultLogConfig, long retentionCheckIntervalMs,
                          long flushCheckIntervalMs, long recoveryPointCheckpointIntervalMs, boolean flushBeforeAck,
-                         int flushQueueMaxRequests) {
+                         int flushQueueMaxRequests, LogCleaner.Config cleanerConfig) {
         public Config {
             if (logDirs.isEmpty()) {
                 throw new IllegalArgumentException("at least one log directory is needed");
             }
             logDirs = List.copyOf(logDirs);
+            Objects.requireNonNull(cleanerConfig);
+        }
+
+        /** Settings with the log cleaner's defaults. */
+        public Config(List<Path> logDirs, LogConfig defaultLogConfig, long retentionCheckIntervalMs,
+                      long flushCheckIntervalMs, long recoveryPointCheckpointIntervalMs, boolean flushBeforeAck,
+                      int flushQueueMaxRequests) {
+            this(logDirs, defaultLogConfig, retentionCheckIntervalMs, flushCheckIntervalMs, recoveryPointCheckpointIntervalMs,
+                    flushBeforeAck, flushQueueMaxRequests, LogCleaner.Config.defaults());
+        }
+
+        public Config withCleanerConfig(LogCleaner.Config cleaner) {
+            return new Config(logDirs, defaultLogConfig, retentionCheckIntervalMs, flushCheckIntervalMs,
+                    recoveryPointCheckpointIntervalMs, flushBeforeAck, flushQueueMaxRequests, cleaner);
         }
 
         public static Config of(List<Path> logDirs, LogConfig defaults) {
@@ -90,6 +109,9 @@ public final class LogManager implements Closeable {
     private final List<FileChannel> dirLockChannels = new ArrayList<>();
     private final List<FileLock> dirLocks = new ArrayList<>();
     private final ScheduledExecutorService scheduler;
+    private final LogCleaner cleaner;
+    /** Serialises writes of the cleaner-offset-checkpoint files (cleaner threads, deletion, shutdown). */
+    private final Object cleanerCheckpointLock = new Object();
     private LogFlusher flusher;
     private volatile boolean started;
     private volatile boolean closed;
@@ -102,6 +124,7 @@ public final class LogManager implements Closeable {
             t.setDaemon(true);
             return t;
         });
+        this.cleaner = new LogCleaner(config.cleanerConfig(), logs::values, this::checkpointCleanerOffsets, time);
     }
 
     /** Locks the directories, loads (and if needed recovers) every log, starts the background tasks. */
@@ -120,6 +143,7 @@ public final class LogManager implements Closeable {
                 config.flushCheckIntervalMs(), config.flushCheckIntervalMs(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> runSafely("recovery-point checkpoint", this::checkpointRecoveryPoints),
                 config.recoveryPointCheckpointIntervalMs(), config.recoveryPointCheckpointIntervalMs(), TimeUnit.MILLISECONDS);
+        cleaner.startup();
         started = true;
     }
 
@@ -143,7 +167,10 @@ public final class LogManager implements Closeable {
     private void loadDirectory(Path dir) throws IOException {
         Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
         boolean clean = Files.exists(marker);
-        Map<TopicPartition, Long> recoveryPoints = readRecoveryPoints(dir);
+        Map<TopicPartition, Long> recoveryPoints = readOffsetCheckpoint(dir, RECOVERY_POINT_CHECKPOINT,
+                "every segment is recovered: slower, never wrong");
+        Map<TopicPartition, Long> cleanerOffsets = readOffsetCheckpoint(dir, CLEANER_OFFSET_CHECKPOINT,
+                "compacted logs are compacted again from their start: slower, never wrong");
         // From here on a crash must trigger recovery: the marker only speaks for the shutdown that wrote it.
         Files.deleteIfExists(marker);
         CheckpointFile.fsyncDirectory(dir);
@@ -172,6 +199,7 @@ public final class LogManager implements Closeable {
             }
             long recoveryPoint = recoveryPoints.getOrDefault(tp, 0L);
             PartitionLog plog = PartitionLog.open(child, tp, configFor(tp.topic()), recoveryPoint, !clean, time, scheduler);
+            plog.initCleanerCheckpoint(cleanerOffsets.getOrDefault(tp, 0L));
             logs.put(tp, plog);
         }
         log.info("loaded {} partition log(s) from {} in {} ms ({} shutdown)", partitionDirs.size(), dir,
@@ -196,10 +224,11 @@ public final class LogManager implements Closeable {
         }
     }
 
-    private static Map<TopicPartition, Long> readRecoveryPoints(Path dir) {
+    /** Reads a {@code topic partition offset} checkpoint; an unreadable one is ignored with {@code fallback} logged. */
+    private static Map<TopicPartition, Long> readOffsetCheckpoint(Path dir, String fileName, String fallback) {
         Map<TopicPartition, Long> points = new HashMap<>();
         try {
-            List<String> lines = CheckpointFile.read(dir.resolve(RECOVERY_POINT_CHECKPOINT));
+            List<String> lines = CheckpointFile.read(dir.resolve(fileName));
             if (lines != null) {
                 for (String line : lines) {
                     String[] f = line.trim().split("\\s+");
@@ -207,8 +236,7 @@ public final class LogManager implements Closeable {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // Without recovery points every segment is recovered: slower, never wrong.
-            log.warn("ignoring unreadable {} in {}: {}", RECOVERY_POINT_CHECKPOINT, dir, e.toString());
+            log.warn("ignoring unreadable {} in {} ({}): {}", fileName, dir, fallback, e.toString());
             points.clear();
         }
         return points;
@@ -283,10 +311,13 @@ public final class LogManager implements Closeable {
      */
     public void deleteLog(TopicPartition tp) {
         synchronized (createLock) {
-            PartitionLog plog = logs.remove(tp);
-            if (plog == null) {
+            if (!logs.containsKey(tp)) {
                 return;
             }
+            // A pass over the log must not write into a directory being deleted.
+            cleaner.abortAndPause(tp, LogCleaner.SHUTDOWN_TIMEOUT_MS);
+            PartitionLog plog = logs.remove(tp);
+            cleaner.forget(tp);
             try {
                 plog.close();
                 Path renamed = plog.dir().resolveSibling(tp + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_DIR_SUFFIX);
@@ -347,6 +378,33 @@ public final class LogManager implements Closeable {
         }
     }
 
+    /**
+     * Writes the cleaner checkpoint of every compacted log in {@code logDir}: where each one's next compaction pass
+     * starts. Called by the cleaner after every pass, and at shutdown.
+     */
+    public void checkpointCleanerOffsets(Path logDir) {
+        synchronized (cleanerCheckpointLock) {
+            List<String> lines = new ArrayList<>();
+            for (PartitionLog plog : logs.values()) {
+                if (plog.dir().getParent().equals(logDir) && plog.config().compact()) {
+                    TopicPartition tp = plog.topicPartition();
+                    lines.add(tp.topic() + " " + tp.partition() + " " + plog.cleanerCheckpoint());
+                }
+            }
+            try {
+                CheckpointFile.write(logDir.resolve(CLEANER_OFFSET_CHECKPOINT), lines);
+            } catch (IOException e) {
+                // The next pass or shutdown writes it again; a lost one only makes the next pass longer.
+                log.warn("cannot write {} in {}: {}", CLEANER_OFFSET_CHECKPOINT, logDir, e.toString());
+            }
+        }
+    }
+
+    /** The log cleaner (for tests and tools: {@link LogCleaner#cleanOnce}, uncleanable logs). */
+    LogCleaner cleaner() {
+        return cleaner;
+    }
+
     private void ensureStarted() {
         if (!started || closed) {
             throw new TributaryException(ErrorCode.STORAGE_ERROR, "the log manager is " + (closed ? "closed" : "not started"));
@@ -363,6 +421,8 @@ public final class LogManager implements Closeable {
             return;
         }
         closed = true;
+        // First, and bounded: a compaction pass stops at its next batch, before the logs close under it.
+        cleaner.shutdown();
         scheduler.shutdown();
         try {
             scheduler.awaitTermination(30, TimeUnit.SECONDS);
@@ -383,6 +443,9 @@ public final class LogManager implements Closeable {
         }
         if (started) {
             checkpointRecoveryPoints();
+            for (Path dir : config.logDirs()) {
+                checkpointCleanerOffsets(dir);
+            }
             if (failure == null) {
                 for (Path dir : config.logDirs()) {
                     Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));

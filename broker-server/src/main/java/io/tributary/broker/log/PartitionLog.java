@@ -15,13 +15,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,13 +43,19 @@ import java.util.concurrent.locks.ReentrantLock;
  *       The writer writes a batch's bytes and index entries first and only then publishes the new end through the
  *       volatile {@link #end}; a reader snapshots {@code end} and never reads past it, so it never sees a partial
  *       batch, and sees batches in offset order.</li>
- *   <li>Segments removed by retention or truncation are renamed and deleted after {@code file.delete.delay.ms},
- *       so a read already holding them finishes.</li>
+ *   <li>Segments removed by retention or truncation, or replaced by the log cleaner, are renamed and deleted
+ *       after {@code file.delete.delay.ms}, so a read already holding them finishes.</li>
+ *   <li><b>The log cleaner</b> reads inactive segments below the high watermark without the lock (they never
+ *       change), writes their compacted copy aside, and takes the lock only to swap it in
+ *       ({@link #replaceSegments}), after checking that retention, truncation or close did not change the log
+ *       meanwhile (the {@link #generation}).</li>
  * </ul>
  * Lock order: this log's {@link #lock}, then an index's own lock (taken inside index calls). Nothing else.
  */
 public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+    /** Reads retried after a cleaner swap closed their segment: one retry finds the new one; three bound bad luck. */
+    private static final int MAX_READ_ATTEMPTS = 3;
 
     private final TopicPartition topicPartition;
     private final Path dir;
@@ -64,6 +73,16 @@ public final class PartitionLog implements Closeable {
     private volatile long highWatermark;
     /** Every offset below this is fsynced; recovery after a crash starts from its segment. */
     private volatile long recoveryPoint;
+    /**
+     * The log cleaner's position: records below it were compacted at least once (persisted per log directory in
+     * {@code cleaner-offset-checkpoint}). Only meaningful for compacted logs; kept at or below the log end.
+     */
+    private volatile long cleanerCheckpoint;
+    /**
+     * Bumped under the lock whenever retention, truncation or close changes which segments exist other than by a
+     * roll or a cleaner swap: a cleaning started under an older generation must not swap anything in.
+     */
+    private long generation;
     private volatile long lastFlushTimeMs;
     private volatile boolean closed;
 
@@ -89,13 +108,13 @@ public final class PartitionLog implements Closeable {
     public static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config, long recoveryPoint,
                                     boolean needsRecovery, Time time, ScheduledExecutorService scheduler) throws IOException {
         Files.createDirectories(dir);
-        TreeSet<Long> baseOffsets = cleanDirectoryAndListSegments(dir);
+        Listing listing = cleanDirectoryAndListSegments(dir);
         LeaderEpochCache cache = LeaderEpochCache.load(dir);
         boolean rebuildEpochs = cache == null;
         PartitionLog plog = new PartitionLog(topicPartition, dir, config, time, scheduler,
                 rebuildEpochs ? LeaderEpochCache.empty(dir) : cache);
         try {
-            plog.loadSegments(baseOffsets, recoveryPoint, needsRecovery);
+            plog.loadSegments(listing, recoveryPoint, needsRecovery);
             if (rebuildEpochs) {
                 plog.rebuildEpochCacheFromLog();
             }
@@ -107,14 +126,30 @@ public final class PartitionLog implements Closeable {
         return plog;
     }
 
-    private static TreeSet<Long> cleanDirectoryAndListSegments(Path dir) throws IOException {
+    /**
+     * The segments found on disk.
+     *
+     * @param mustRecover segments a load must check batch by batch and re-index (those a cleaner swap left behind)
+     */
+    private record Listing(TreeSet<Long> baseOffsets, Set<Long> mustRecover) {
+    }
+
+    private static Listing cleanDirectoryAndListSegments(Path dir) throws IOException {
         TreeSet<Long> logs = new TreeSet<>();
+        TreeSet<Long> swaps = new TreeSet<>();
         List<Path> indexes = new ArrayList<>();
+        String logSwapSuffix = Segment.LOG_SUFFIX + Segment.SWAP_SUFFIX;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (name.endsWith(Segment.DELETED_SUFFIX) || name.endsWith(".tmp")) {
-                    // Deletions and checkpoint writes that a crash interrupted.
+                if (name.endsWith(Segment.DELETED_SUFFIX) || name.endsWith(".tmp") || name.endsWith(Segment.CLEANED_SUFFIX)) {
+                    // Deletions, checkpoint writes and cleanings that a crash interrupted; an unfinished cleaning
+                    // never touched the segments it was compacting.
+                    Files.deleteIfExists(f);
+                } else if (name.endsWith(logSwapSuffix)) {
+                    swaps.add(parseBaseOffset(name, logSwapSuffix));
+                } else if (name.endsWith(Segment.SWAP_SUFFIX)) {
+                    // The index of a swap: rebuilt from the swapped log instead, which is cheaper than trusting it.
                     Files.deleteIfExists(f);
                 } else if (name.endsWith(Segment.LOG_SUFFIX)) {
                     logs.add(parseBaseOffset(name, Segment.LOG_SUFFIX));
@@ -123,6 +158,9 @@ public final class PartitionLog implements Closeable {
                 }
             }
         }
+        for (long base : swaps) {
+            completeSwap(dir, base, logs);
+        }
         for (Path index : indexes) {
             String name = index.getFileName().toString();
             String suffix = name.endsWith(Segment.TIME_INDEX_SUFFIX) ? Segment.TIME_INDEX_SUFFIX : Segment.INDEX_SUFFIX;
@@ -130,7 +168,49 @@ public final class PartitionLog implements Closeable {
                 Files.deleteIfExists(index);
             }
         }
-        return logs;
+        if (!swaps.isEmpty()) {
+            CheckpointFile.fsyncDirectory(dir);
+        }
+        return new Listing(logs, swaps);
+    }
+
+    /**
+     * Finishes a cleaner swap that a crash interrupted after its commit point (the {@code .swap} rename): the
+     * segments the swapped one covers, {@code [base, its next offset)}, are deleted and it takes their place.
+     * Segments of the cleaned group above its last kept batch are left in place: they hold uncompacted records that
+     * the swapped segment did not replace, and every record the swap dropped is superseded by one at or above its
+     * next offset, which those segments (or later ones) still hold.
+     */
+    private static void completeSwap(Path dir, long base, TreeSet<Long> logs) throws IOException {
+        Path swapLog = dir.resolve(Segment.fileName(base, Segment.LOG_SUFFIX) + Segment.SWAP_SUFFIX);
+        long next = nextOffsetOfLogFile(swapLog, base);
+        for (Long covered : new ArrayList<>(logs.subSet(base, true, Math.max(next, base + 1), false))) {
+            Files.deleteIfExists(Segment.logFile(dir, covered));
+            logs.remove(covered);
+        }
+        // Whatever index files sit at this base belong to the replaced segment.
+        Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.INDEX_SUFFIX)));
+        Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.TIME_INDEX_SUFFIX)));
+        Files.move(swapLog, Segment.logFile(dir, base));
+        logs.add(base);
+        log.warn("{}: completed the swap of cleaned segment {} (covering offsets up to {}) that a crash interrupted",
+                dir.getFileName(), base, next);
+    }
+
+    private static long nextOffsetOfLogFile(Path file, long baseOffset) throws IOException {
+        long next = baseOffset;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE) {
+                throw new IOException(file + " is larger than 2 GiB; segments are limited to int positions");
+            }
+            ByteBuffer scratch = ByteBuffer.allocate(RecordBatch.HEADER_SIZE);
+            for (BatchHeader h = BatchHeader.read(ch, 0, (int) size, scratch); h != null;
+                 h = BatchHeader.read(ch, h.endPosition(), (int) size, scratch)) {
+                next = h.nextOffset();
+            }
+        }
+        return next;
     }
 
     private static long parseBaseOffset(String fileName, String suffix) throws IOException {
@@ -142,7 +222,8 @@ public final class PartitionLog implements Closeable {
         }
     }
 
-    private void loadSegments(TreeSet<Long> baseOffsets, long recoveryPointHint, boolean needsRecovery) throws IOException {
+    private void loadSegments(Listing listing, long recoveryPointHint, boolean needsRecovery) throws IOException {
+        TreeSet<Long> baseOffsets = listing.baseOffsets();
         if (baseOffsets.isEmpty()) {
             baseOffsets.add(0L);
         }
@@ -160,7 +241,7 @@ public final class PartitionLog implements Closeable {
             }
             Segment segment = Segment.open(dir, base, config, base == last);
             segments.put(base, segment);
-            if (recoverFrom != null && base >= recoverFrom) {
+            if ((recoverFrom != null && base >= recoverFrom) || listing.mustRecover().contains(base)) {
                 int truncated = segment.recover();
                 if (truncated > 0) {
                     log.warn("{}: recovery truncated {} invalid bytes at the end of segment {}", topicPartition, truncated, base);
@@ -178,6 +259,7 @@ public final class PartitionLog implements Closeable {
         long nextOffset = active.readNextOffset();
         end = new LogEndPosition(nextOffset, active.baseOffset(), active.size());
         logStartOffset = segments.firstKey();
+        cleanerCheckpoint = logStartOffset;
         // Nothing is known committed until the partition's leader says so (a single-replica leader moves it to its log
         // end at once); starting at the log end could show consumers records a new leader does not have.
         highWatermark = logStartOffset;
@@ -258,8 +340,27 @@ public final class PartitionLog implements Closeable {
         return recoveryPoint;
     }
 
+    /** Where the log cleaner's next pass starts: records below were compacted at least once. */
+    public long cleanerCheckpoint() {
+        return cleanerCheckpoint;
+    }
+
+    /** Sets the cleaner's position read from {@code cleaner-offset-checkpoint} at load, clamped to the log. */
+    void initCleanerCheckpoint(long offset) {
+        lock.lock();
+        try {
+            cleanerCheckpoint = Math.max(logStartOffset, Math.min(offset, end.offset()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public long lastFlushTimeMs() {
         return lastFlushTimeMs;
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     public LeaderEpochCache leaderEpochCache() {
@@ -418,13 +519,35 @@ public final class PartitionLog implements Closeable {
         for (RecordBatch batch : RecordBatch.iterate(records)) {
             batch.ensureValid(maxBatchBytes);
             producerIds |= batch.hasProducerId();
-            if (fromProducer && batch.baseOffset() != 0) {
-                throw new TributaryException(ErrorCode.INVALID_RECORD, "a producer batch must have base offset 0, got "
-                        + batch.baseOffset() + "; offsets are assigned by the broker");
+            if (fromProducer) {
+                validateProducerBatch(batch, cfg);
             }
             count += batch.recordCount();
         }
         return new Validated(count, bytes, producerIds);
+    }
+
+    /** What only a producer's batch must satisfy: stored batches may be compacted, a producer's may not. */
+    private void validateProducerBatch(RecordBatch batch, LogConfig cfg) {
+        if (batch.baseOffset() != 0) {
+            throw new TributaryException(ErrorCode.INVALID_RECORD, "a producer batch must have base offset 0, got "
+                    + batch.baseOffset() + "; offsets are assigned by the broker");
+        }
+        if (batch.recordCount() < 1 || batch.recordCount() != batch.lastOffsetDelta() + 1L || batch.hasDeleteHorizon()) {
+            throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "a producer batch holds one record per offset and no "
+                    + "delete horizon; got " + batch.recordCount() + " record(s) for last_offset_delta "
+                    + batch.lastOffsetDelta() + (batch.hasDeleteHorizon() ? " with a delete horizon" : ""));
+        }
+        if (cfg.compact()) {
+            // Only compacted topics pay for decoding on produce: compaction works by key, so a keyless record
+            // could never be compacted away (Kafka refuses it the same way).
+            for (io.tributary.api.v1.Record r : batch.decodeRecords().getRecordsList()) {
+                if (!r.hasKey()) {
+                    throw new TributaryException(ErrorCode.INVALID_RECORD, "compacted topic " + topicPartition.topic()
+                            + " (cleanup.policy=" + cfg.cleanupPolicy().configValue() + ") cannot accept a record without a key");
+                }
+            }
+        }
     }
 
     /** Writes validated, offset-stamped batches to the active segment (rolling first if needed). Holds the lock. */
@@ -444,7 +567,9 @@ public final class PartitionLog implements Closeable {
         LogConfig cfg = config;
         boolean nonEmpty = active.size() > 0;
         boolean full = nonEmpty && (long) active.size() + bytes > cfg.segmentBytes();
-        boolean old = nonEmpty && active.rollingBasedTimestamp() >= 0 && nowMs - active.rollingBasedTimestamp() > cfg.segmentMs();
+        // The cleaner never touches the active segment, so a compacted log rolls by max.compaction.lag.ms too.
+        long rollMs = cfg.compact() ? Math.min(cfg.segmentMs(), cfg.maxCompactionLagMs()) : cfg.segmentMs();
+        boolean old = nonEmpty && active.rollingBasedTimestamp() >= 0 && nowMs - active.rollingBasedTimestamp() > rollMs;
         boolean indexFull = active.indexesFull();
         boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
         if (full || old || indexFull || offsetOverflow) {
@@ -496,6 +621,21 @@ public final class PartitionLog implements Closeable {
      * @throws OffsetOutOfRangeException when {@code startOffset} is below the log start or above the log end
      */
     public LogReadInfo read(long startOffset, int maxBytes, long maxOffset, boolean minOneBatch) {
+        // A segment the cleaner replaced may be closed under a read when file.delete.delay.ms is 0: the offsets are
+        // still in the log, in the cleaned segment now in the map, so the read is retried a bounded number of times.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return readOnce(startOffset, maxBytes, maxOffset, minOneBatch);
+            } catch (ClosedChannelException e) {
+                if (startOffset < logStartOffset || attempt >= MAX_READ_ATTEMPTS || closed) {
+                    // Retention or truncation removed the segment under us: report the range as it is now.
+                    throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, end.offset());
+                }
+            }
+        }
+    }
+
+    private LogReadInfo readOnce(long startOffset, int maxBytes, long maxOffset, boolean minOneBatch) throws ClosedChannelException {
         LogEndPosition endSnapshot = end;
         long start = logStartOffset;
         long hw = highWatermark;
@@ -518,8 +658,7 @@ public final class PartitionLog implements Closeable {
                 entry = segments.higherEntry(entry.getKey());
             }
         } catch (ClosedChannelException e) {
-            // Retention or truncation removed the segment under us: report the range as it is now.
-            throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, end.offset());
+            throw e;
         } catch (IOException e) {
             throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot read " + dir + ": " + e.getMessage(), e);
         }
@@ -577,6 +716,9 @@ public final class PartitionLog implements Closeable {
             LogConfig cfg = config;
             long now = time.milliseconds();
             producerState.removeExpired(now, cfg.producerIdExpirationMs());
+            if (!cfg.delete()) {
+                return 0; // cleanup.policy=compact: the cleaner, not retention, bounds this log
+            }
             List<Segment> toDelete = new ArrayList<>();
             long totalSize = sizeInBytes();
             List<Segment> ordered = new ArrayList<>(segments.values());
@@ -584,7 +726,8 @@ public final class PartitionLog implements Closeable {
                 Segment s = ordered.get(i);
                 boolean isActive = i == ordered.size() - 1;
                 long segmentEnd = isActive ? end.offset() : ordered.get(i + 1).baseOffset();
-                if (s.size() == 0 || segmentEnd > highWatermark) {
+                // An empty inactive segment (the cleaner may leave one) expires by its file time like any other.
+                if ((isActive && s.size() == 0) || segmentEnd > highWatermark) {
                     break;
                 }
                 boolean expired = cfg.retentionMs() >= 0 && s.largestTimestampOrModified() < now - cfg.retentionMs();
@@ -602,10 +745,12 @@ public final class PartitionLog implements Closeable {
                 // Every segment expired: roll so the log keeps an active segment at its end offset.
                 rollLocked();
             }
+            generation++;
             for (Segment s : toDelete) {
                 segments.remove(s.baseOffset());
             }
             logStartOffset = segments.firstKey();
+            cleanerCheckpoint = Math.max(cleanerCheckpoint, logStartOffset);
             epochCache.truncateFromStart(logStartOffset);
             producerState.deleteSnapshotsBelow(logStartOffset);
             for (Segment s : toDelete) {
@@ -636,6 +781,7 @@ public final class PartitionLog implements Closeable {
                 truncateFullyAndStartAtLocked(offset);
                 return;
             }
+            generation++;
             List<Segment> removed = new ArrayList<>();
             for (Segment s : segments.tailMap(offset, false).values()) {
                 removed.add(s);
@@ -653,6 +799,8 @@ public final class PartitionLog implements Closeable {
             epochCache.truncateFromEnd(newEnd);
             highWatermark = Math.min(highWatermark, newEnd);
             recoveryPoint = Math.min(recoveryPoint, newEnd);
+            // Records that replace the truncated ones were never compacted: the next pass must see them.
+            cleanerCheckpoint = Math.min(cleanerCheckpoint, newEnd);
             rebuildProducerState();
             for (Segment s : removed) {
                 scheduleDeletion(s);
@@ -679,6 +827,7 @@ public final class PartitionLog implements Closeable {
     }
 
     private void truncateFullyAndStartAtLocked(long offset) throws IOException {
+        generation++;
         List<Segment> removed = new ArrayList<>(segments.values());
         segments.clear();
         for (Segment s : removed) {
@@ -690,6 +839,7 @@ public final class PartitionLog implements Closeable {
         logStartOffset = offset;
         highWatermark = offset;
         recoveryPoint = offset;
+        cleanerCheckpoint = offset;
         epochCache.clear();
         producerState.clear();
         producerState.deleteAllSnapshots();
@@ -697,6 +847,95 @@ public final class PartitionLog implements Closeable {
             scheduleDeletionOfMarked(s);
         }
         log.info("{}: truncated fully; log restarts at offset {}", topicPartition, offset);
+    }
+
+    /**
+     * Captures what the log cleaner may compact now (see {@link CleaningSnapshot}): the inactive segments whose
+     * every offset is below both the active segment and the high watermark (a record above the high watermark may
+     * still be truncated away, and the older record it would supersede must then survive), stopping at the first
+     * segment holding a record younger than {@code min.compaction.lag.ms}.
+     */
+    CleaningSnapshot snapshotForCleaning(long nowMs) {
+        lock.lock();
+        try {
+            ensureOpen();
+            LogConfig cfg = config;
+            List<Segment> ordered = new ArrayList<>(segments.values());
+            long bound = Math.min(highWatermark, ordered.get(ordered.size() - 1).baseOffset());
+            List<CleaningSnapshot.CleanableSegment> cleanable = new ArrayList<>();
+            for (int i = 0; i < ordered.size() - 1; i++) {
+                Segment s = ordered.get(i);
+                long next = ordered.get(i + 1).baseOffset();
+                if (next > bound || (cfg.minCompactionLagMs() > 0 && s.maxTimestamp() > nowMs - cfg.minCompactionLagMs())) {
+                    break;
+                }
+                cleanable.add(new CleaningSnapshot.CleanableSegment(s, next, s.size(), s.offsetIndexSizeInBytes(),
+                        s.timeIndexSizeInBytes(), s.rollingBasedTimestamp()));
+            }
+            return new CleaningSnapshot(topicPartition, dir, cfg, generation, logStartOffset,
+                    Math.max(logStartOffset, cleanerCheckpoint), cleanable, producerState.lastBatchOffsets());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Swaps a cleaned segment in for the consecutive segments it was compacted from. The steps keep a crash at any
+     * point recoverable: the cleaned files are renamed {@code .cleaned} → {@code .swap} (the commit point: a load
+     * finishes the swap from here, see {@link #completeSwap}), the sources are renamed {@code .deleted}, the swap
+     * files take their final names. Readers see no gap: the cleaned segment replaces the first source in the map in
+     * one step, then the others leave, so every offset is always found in either the old or the new data, and a
+     * reader still holding a source finishes before its delayed deletion.
+     *
+     * @param cleaned a flushed, inactive segment with {@code .cleaned} files, based at the first source's base offset
+     * @return false, changing nothing, when retention, truncation or close changed the log since {@code snapshot}
+     */
+    boolean replaceSegments(CleaningSnapshot snapshot, List<Segment> sources, Segment cleaned) throws IOException {
+        lock.lock();
+        try {
+            if (closed || generation != snapshot.generation()) {
+                return false;
+            }
+            for (Segment s : sources) {
+                if (segments.get(s.baseOffset()) != s) {
+                    return false;
+                }
+            }
+            if (sources.isEmpty() || cleaned.baseOffset() != sources.get(0).baseOffset()) {
+                throw new IllegalArgumentException("cleaned " + cleaned + " must take the place of the first of " + sources);
+            }
+            cleaned.changeFileSuffix(Segment.CLEANED_SUFFIX, Segment.SWAP_SUFFIX);
+            CheckpointFile.fsyncDirectory(dir);
+            for (Segment s : sources) {
+                s.markForDeletion();
+            }
+            cleaned.changeFileSuffix(Segment.SWAP_SUFFIX, "");
+            CheckpointFile.fsyncDirectory(dir);
+            segments.put(cleaned.baseOffset(), cleaned);
+            for (Segment s : sources) {
+                if (s.baseOffset() != cleaned.baseOffset()) {
+                    segments.remove(s.baseOffset());
+                }
+            }
+            for (Segment s : sources) {
+                scheduleDeletionOfMarked(s);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records where the cleaner's pass ended; the next pass treats records from there on as dirty. */
+    void updateCleanerCheckpoint(CleaningSnapshot snapshot, long offset) {
+        lock.lock();
+        try {
+            if (!closed && generation == snapshot.generation()) {
+                cleanerCheckpoint = Math.max(logStartOffset, Math.min(offset, end.offset()));
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -818,6 +1057,7 @@ public final class PartitionLog implements Closeable {
             flushSegments(end.offset());
             producerState.takeSnapshot(end.offset());
             closed = true;
+            generation++;
             for (Segment s : segments.values()) {
                 s.close();
             }
@@ -841,6 +1081,7 @@ public final class PartitionLog implements Closeable {
         lock.lock();
         try {
             closed = true;
+            generation++;
             for (Segment s : segments.values()) {
                 s.closeAndDelete();
             }

@@ -186,6 +186,21 @@ final class ProducerStateManager {
         return producers;
     }
 
+    /**
+     * For each known producer, the last offset of its newest batch. The log cleaner keeps those batches (emptied
+     * if need be) so that a replica or a recovery rebuilding this state from the log still finds every producer's
+     * last sequence.
+     */
+    Map<Long, Long> lastBatchOffsets() {
+        Map<Long, Long> last = new HashMap<>();
+        for (ProducerEntry e : producers.values()) {
+            if (!e.batches.isEmpty()) {
+                last.put(e.producerId, e.batches.peekLast().lastOffset());
+            }
+        }
+        return last;
+    }
+
     void clear() {
         producers.clear();
     }

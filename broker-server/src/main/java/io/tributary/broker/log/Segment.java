@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,6 +32,10 @@ final class Segment implements Closeable {
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
     static final String DELETED_SUFFIX = ".deleted";
+    /** A segment the log cleaner is still writing; deleted on load, as the segments it would replace are intact. */
+    static final String CLEANED_SUFFIX = ".cleaned";
+    /** A finished cleaned segment committed to replace the segments it covers; a load completes the swap. */
+    static final String SWAP_SUFFIX = ".swap";
 
     private final long baseOffset;
     private final int indexIntervalBytes;
@@ -78,16 +83,34 @@ final class Segment implements Closeable {
      * @param writable whether the segment will take appends (its indexes are then preallocated)
      */
     static Segment open(Path dir, long baseOffset, LogConfig config, boolean writable) throws IOException {
-        Path log = logFile(dir, baseOffset);
+        return open(dir, baseOffset, config, writable, "");
+    }
+
+    /**
+     * Creates the segment the log cleaner writes: {@code <baseOffset>.log.cleaned} and its indexes, preallocated
+     * like an active segment's until {@link #onBecomeInactive} trims them. It is renamed into place by
+     * {@link #changeFileSuffix} when it replaces the segments it was cleaned from.
+     */
+    static Segment openCleaned(Path dir, long baseOffset, LogConfig config) throws IOException {
+        for (String suffix : List.of(LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX)) {
+            // Left over by a cleaning that failed before it could delete them.
+            Files.deleteIfExists(dir.resolve(fileName(baseOffset, suffix) + CLEANED_SUFFIX));
+        }
+        return open(dir, baseOffset, config, true, CLEANED_SUFFIX);
+    }
+
+    private static Segment open(Path dir, long baseOffset, LogConfig config, boolean writable, String fileSuffix)
+            throws IOException {
+        Path log = dir.resolve(fileName(baseOffset, LOG_SUFFIX) + fileSuffix);
         FileChannel channel = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             long fileSize = channel.size();
             if (fileSize > Integer.MAX_VALUE) {
                 throw new IOException(log + " is larger than 2 GiB; segments are limited to int positions");
             }
-            OffsetIndex offsets = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), baseOffset,
+            OffsetIndex offsets = new OffsetIndex(dir.resolve(fileName(baseOffset, INDEX_SUFFIX) + fileSuffix), baseOffset,
                     config.segmentIndexBytes(), writable);
-            TimeIndex times = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset,
+            TimeIndex times = new TimeIndex(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX) + fileSuffix), baseOffset,
                     config.segmentIndexBytes(), writable);
             Segment segment = new Segment(baseOffset, config.indexIntervalBytes(), channel, log, offsets, times, (int) fileSize);
             segment.active = writable;
@@ -126,6 +149,23 @@ final class Segment implements Closeable {
 
     boolean indexesFull() {
         return offsetIndex.isFull() || timeIndex.isFull();
+    }
+
+    /** Bytes of offset index entries (an inactive segment's index file is trimmed to exactly this). */
+    int offsetIndexSizeInBytes() {
+        return offsetIndex.sizeInBytes();
+    }
+
+    int timeIndexSizeInBytes() {
+        return timeIndex.sizeInBytes();
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes of the log file at {@code position} into {@code dst}, then flips it. For
+     * the log cleaner, which copies whole segments batch by batch without the index.
+     */
+    void readFully(ByteBuffer dst, int position) throws IOException {
+        BatchHeader.readFully(channel, dst, position);
     }
 
     /**
@@ -242,7 +282,9 @@ final class Segment implements Closeable {
         if (batchMaxTimestamp > maxTimestamp) {
             maxTimestamp = batchMaxTimestamp;
         }
-        if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+        // A full index only makes lookups scan further; the active segment rolls before that, and a cleaned segment
+        // (sized by its sources' indexes) should never get there.
+        if (bytesSinceLastIndexEntry > indexIntervalBytes && !offsetIndex.isFull() && !timeIndex.isFull()) {
             offsetIndex.append(batchBaseOffset, position);
             timeIndex.maybeAppend(maxTimestamp, batchBaseOffset);
             bytesSinceLastIndexEntry = 0;
@@ -322,7 +364,12 @@ final class Segment implements Closeable {
             }
             ByteBuffer bytes = ByteBuffer.allocate(h.sizeInBytes());
             BatchHeader.readFully(channel, bytes, h.position());
-            return Optional.of(firstRecordAtOrAfter(RecordBatch.wrap(bytes), timestamp, startingOffset));
+            RecordBatch batch = RecordBatch.wrap(bytes);
+            if (batch.recordCount() == 0) {
+                // Compaction kept only the header (an idempotent producer's last sequence): no record to answer with.
+                continue;
+            }
+            return Optional.of(firstRecordAtOrAfter(batch, timestamp, startingOffset));
         }
         return Optional.empty();
     }
@@ -462,6 +509,27 @@ final class Segment implements Closeable {
         logFile = target;
         offsetIndex.renameTo(dir.resolve(offsetIndex.file().getFileName() + DELETED_SUFFIX));
         timeIndex.renameTo(dir.resolve(timeIndex.file().getFileName() + DELETED_SUFFIX));
+    }
+
+    /**
+     * Renames the three files from {@code <name>oldSuffix} to {@code <name>newSuffix} (either suffix may be empty):
+     * the steps of a cleaned segment's swap into the log. The indexes go first and the log file last, since a load
+     * recognises a swap by its log file. Open channels and mappings stay valid across the renames.
+     */
+    void changeFileSuffix(String oldSuffix, String newSuffix) throws IOException {
+        offsetIndex.renameTo(withSuffix(offsetIndex.file(), oldSuffix, newSuffix));
+        timeIndex.renameTo(withSuffix(timeIndex.file(), oldSuffix, newSuffix));
+        Path target = withSuffix(logFile, oldSuffix, newSuffix);
+        Files.move(logFile, target);
+        logFile = target;
+    }
+
+    private static Path withSuffix(Path file, String oldSuffix, String newSuffix) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(oldSuffix)) {
+            throw new IllegalStateException(file + " does not end with '" + oldSuffix + "'");
+        }
+        return file.resolveSibling(name.substring(0, name.length() - oldSuffix.length()) + newSuffix);
     }
 
     void closeAndDelete() throws IOException {

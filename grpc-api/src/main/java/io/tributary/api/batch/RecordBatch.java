@@ -20,19 +20,27 @@ import java.util.zip.CRC32C;
  *      12     4  leader_epoch       stamped by the broker (a producer sends -1)
  *      16     1  magic              2
  *      17     4  crc                CRC32C of bytes [21, end)
- *      21     2  attributes         bits 0-2 compression, bit 3 timestamp type
- *      23     4  last_offset_delta  record_count - 1
+ *      21     2  attributes         bits 0-2 compression, bit 3 timestamp type, bit 4 delete horizon
+ *      23     4  last_offset_delta  offset of the last record - base_offset (record_count - 1 as produced)
  *      27     8  first_timestamp
  *      35     8  max_timestamp
  *      43     8  producer_id
  *      51     2  producer_epoch
  *      53     4  base_sequence
- *      57     4  record_count
+ *      57     4  record_count       as produced: last_offset_delta + 1; after compaction: fewer, even 0
  *      61     *  records            a tributary.v1.RecordSet message, compressed as a whole per the attributes
  * </pre>
  *
  * All integers are big-endian. The broker-stamped fields come before the CRC so that stamping them costs no
- * new checksum. The .proto file {@code tributary/v1/records.proto} carries the same table for clients in other
+ * new checksum.
+ *
+ * <p><b>Compacted batches.</b> The log cleaner of a {@code cleanup.policy=compact} topic drops records from a batch
+ * but never renumbers: a record's offset stays {@code base_offset + offset_delta}, and the header keeps its base
+ * offset, last offset delta and producer fields, so {@link #nextOffset()} is unchanged and only
+ * {@code record_count} shrinks. A batch may even keep no record at all, to carry an idempotent producer's last
+ * sequence. When the cleaner first keeps a tombstone (a record without a value) it sets bit 4 and stores in
+ * {@code first_timestamp} the time after which it may drop that tombstone, re-basing the records'
+ * {@code timestamp_delta} so that {@code first_timestamp + timestamp_delta} is still each record's timestamp. The .proto file {@code tributary/v1/records.proto} carries the same table for clients in other
  * languages.
  *
  * <p>A view does not copy: it reads and writes the buffer it wraps, from that buffer's position at the time of
@@ -75,6 +83,8 @@ public final class RecordBatch {
 
     public static final int COMPRESSION_MASK = 0x07;
     public static final int TIMESTAMP_TYPE_MASK = 0x08;
+    /** Set by the log cleaner only: {@code first_timestamp} holds the delete horizon of the batch's tombstones. */
+    public static final int DELETE_HORIZON_MASK = 0x10;
 
     public static final long NO_PRODUCER_ID = -1L;
     public static final short NO_PRODUCER_EPOCH = -1;
@@ -188,6 +198,16 @@ public final class RecordBatch {
 
     public TimestampType timestampType() {
         return (attributes() & TIMESTAMP_TYPE_MASK) == 0 ? TimestampType.CREATE_TIME : TimestampType.LOG_APPEND_TIME;
+    }
+
+    /** Whether the log cleaner stamped a delete horizon in {@code first_timestamp} (see the class javadoc). */
+    public boolean hasDeleteHorizon() {
+        return (attributes() & DELETE_HORIZON_MASK) != 0;
+    }
+
+    /** When the log cleaner may drop this batch's tombstones; {@link #NO_TIMESTAMP} when it set no horizon. */
+    public long deleteHorizonMs() {
+        return hasDeleteHorizon() ? firstTimestamp() : NO_TIMESTAMP;
     }
 
     public int lastOffsetDelta() {
@@ -305,11 +325,11 @@ public final class RecordBatch {
             throw corrupt("unknown compression id " + (attributes() & COMPRESSION_MASK));
         }
         int count = recordCount();
-        if (count < 1) {
-            throw corrupt("record_count is " + count + "; a batch holds at least one record");
-        }
-        if (lastOffsetDelta() != count - 1) {
-            throw corrupt("last_offset_delta " + lastOffsetDelta() + " does not match record_count " + count);
+        // Compaction removes records without renumbering, so a stored batch may hold fewer records than its offset
+        // range (even none); a producer's batch must hold exactly one record per offset, which the broker checks
+        // on produce.
+        if (lastOffsetDelta() < 0 || count < 0 || count > lastOffsetDelta() + 1L) {
+            throw corrupt("record_count " + count + " does not fit last_offset_delta " + lastOffsetDelta());
         }
         if (sizeInBytes() > maxBatchBytes) {
             throw new TributaryException(ErrorCode.MESSAGE_TOO_LARGE, "batch of " + sizeInBytes()

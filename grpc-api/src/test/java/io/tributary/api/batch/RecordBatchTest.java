@@ -160,4 +160,37 @@ class RecordBatchTest {
         assertEquals(2, count);
         assertEquals(3, records);
     }
+
+    private static ByteBuffer withRecordCount(ByteBuffer bytes, int count) {
+        bytes.putInt(RecordBatch.RECORD_COUNT_OFFSET, count);
+        bytes.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.wrap(bytes.duplicate()).computeChecksum());
+        return bytes;
+    }
+
+    @Test
+    void compactedBatchWithFewerRecordsThanOffsetsEvenNoneIsValid() {
+        ByteBuffer three = RecordBatchBuilder.create().append(1L, utf8("a"), utf8("1")).append(1L, utf8("b"), utf8("2"))
+                .append(1L, utf8("c"), utf8("3")).build();
+        RecordBatch.wrap(withRecordCount(three.duplicate(), 1)).ensureValid(Integer.MAX_VALUE);
+        RecordBatch.wrap(withRecordCount(three.duplicate(), 0)).ensureValid(Integer.MAX_VALUE);
+        assertEquals(2, RecordBatch.wrap(three).lastOffsetDelta(), "the offset range is what nextOffset follows");
+    }
+
+    @Test
+    void moreRecordsThanOffsetsIsCorruptMessage() {
+        ByteBuffer bytes = withRecordCount(RecordBatchBuilder.create().append(1L, utf8("a"), utf8("1")).build(), 2);
+        TributaryException e = assertThrows(TributaryException.class, () -> RecordBatch.wrap(bytes).ensureValid(Integer.MAX_VALUE));
+        assertEquals(ErrorCode.CORRUPT_MESSAGE, e.error());
+    }
+
+    @Test
+    void deleteHorizonIsReadFromFirstTimestampOnlyWhenItsBitIsSet() {
+        ByteBuffer bytes = RecordBatchBuilder.create().append(1234L, utf8("a"), null).build();
+        RecordBatch batch = RecordBatch.wrap(bytes);
+        assertFalse(batch.hasDeleteHorizon());
+        assertEquals(RecordBatch.NO_TIMESTAMP, batch.deleteHorizonMs());
+        bytes.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (batch.attributes() | RecordBatch.DELETE_HORIZON_MASK));
+        assertTrue(batch.hasDeleteHorizon());
+        assertEquals(1234L, batch.deleteHorizonMs());
+    }
 }
