@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -83,6 +84,9 @@ final class ConsumerCoordinator {
     private long nextAutoCommitMs;
     private CompletableFuture<?> autoCommitInFlight;
     private RuntimeException fatal;
+    /** The Assignment applied last, to recognise the unchanged one a resumed stream re-sends. */
+    private int appliedIncarnation = -1;
+    private int appliedGeneration = -1;
 
     ConsumerCoordinator(ConsumerConfig config, String clientId, GroupsClient groups, ChannelPool channels, Partitions partitions,
                         Supplier<Set<String>> allTopics, Runnable wakeConsumer) {
@@ -140,6 +144,7 @@ final class ConsumerCoordinator {
         pattern = null;
         listener = null;
         joinRequested = false;
+        appliedGeneration = -1;
         if (error != null) {
             throw error;
         }
@@ -382,6 +387,13 @@ final class ConsumerCoordinator {
 
     private RuntimeException apply(MembershipManager.Assigned a) {
         Set<TopicPartition> owned = partitions.owned();
+        if (a.incarnation() == appliedIncarnation && a.generation() == appliedGeneration && a.partitions().equals(owned)) {
+            // The same Assignment again (a resumed stream re-sends it): nothing moved, so no listener call.
+            membership().acknowledge(a.incarnation(), a.generation(), owned);
+            return null;
+        }
+        appliedIncarnation = a.incarnation();
+        appliedGeneration = a.generation();
         Set<TopicPartition> revoked = new TreeSet<>(owned);
         revoked.removeAll(a.partitions());
         Set<TopicPartition> added = new TreeSet<>(a.partitions());
@@ -410,6 +422,7 @@ final class ConsumerCoordinator {
         log.warn("group {}: giving away all assigned partitions as lost ({}): {}", groupId, lost.cause().getMessage(), owned);
         RuntimeException error = invokeListener("onPartitionsLost", owned, l -> l.onPartitionsLost(owned));
         partitions.remove(owned);
+        appliedGeneration = -1;
         return error;
     }
 
@@ -463,12 +476,7 @@ final class ConsumerCoordinator {
     }
 
     private CompletableFuture<Void> submitCommit(Map<TopicPartition, OffsetAndMetadata> offsets, long deadlineMs) {
-        MembershipManager.Identity id = subscribed() && membership != null ? membership.identity() : MembershipManager.Identity.NONE;
-        CommitOffsetsRequest.Builder request = CommitOffsetsRequest.newBuilder().setGroupId(groupId).setMemberId(id.memberId())
-                .setGenerationId(id.generation()).setGroupInstanceId(config.groupInstanceId().orElse(""));
-        offsets.forEach((tp, o) -> request.addOffsets(OffsetCommit.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
-                .setOffset(o.offset()).setLeaderEpoch(o.leaderEpochOrUnknown()).setMetadata(o.metadata())));
-        CommitOffsetsRequest built = request.build();
+        boolean insideGroup = subscribed() && membership != null;
         if (committer == null) {
             committer = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "tributary-consumer-commit-" + clientId);
@@ -476,25 +484,67 @@ final class ConsumerCoordinator {
                 return t;
             });
         }
-        return CompletableFuture.runAsync(() -> {
+        return CompletableFuture.runAsync(() -> commit(offsets, deadlineMs, insideGroup), committer);
+    }
+
+    /** Commit thread: one commit, with the member's identity at the time it is sent. */
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, long deadlineMs, boolean insideGroup) {
+        while (true) {
+            MembershipManager.Identity id = insideGroup ? membership.identity() : MembershipManager.Identity.NONE;
+            CommitOffsetsRequest.Builder request = CommitOffsetsRequest.newBuilder().setGroupId(groupId).setMemberId(id.memberId())
+                    .setGenerationId(id.generation()).setGroupInstanceId(config.groupInstanceId().orElse(""));
+            new TreeMap<>(offsets).forEach((tp, o) -> request.addOffsets(OffsetCommit.newBuilder().setTopic(tp.topic())
+                    .setPartition(tp.partition()).setOffset(o.offset()).setLeaderEpoch(o.leaderEpochOrUnknown()).setMetadata(o.metadata())));
             Map<TopicPartition, TributaryException> outcome;
             try {
-                outcome = groups.commitOffsets(built, deadlineMs);
+                outcome = groups.commitOffsets(request.build(), deadlineMs);
             } catch (TributaryException e) {
+                if (e.error() == ErrorCode.ILLEGAL_GENERATION && insideGroup && awaitNewerGeneration(id, deadlineMs)) {
+                    continue;
+                }
                 throw commitError(e, id);
             }
-            for (Map.Entry<TopicPartition, TributaryException> e : outcome.entrySet()) {
-                if (e.getValue() != null) {
-                    throw commitError(e.getValue(), id);
+            for (TributaryException e : outcome.values()) {
+                if (e != null) {
+                    throw commitError(e, id);
                 }
             }
             log.debug("group {}: committed {} as member '{}' generation {}", groupId, offsets, id.memberId(), id.generation());
-        }, committer);
+            return;
+        }
+    }
+
+    /**
+     * ILLEGAL_GENERATION for the whole commit means the group moved to a newer generation whose Assignment may still be
+     * on its way to this member. The member keeps its partitions until it acknowledges giving them up, so the same
+     * offsets may be committed under the newer generation: wait (bounded) for it to arrive.
+     */
+    private boolean awaitNewerGeneration(MembershipManager.Identity used, long deadlineMs) {
+        long until = Math.min(deadlineMs, System.currentTimeMillis() + config.requestTimeoutMs());
+        while (System.currentTimeMillis() < until) {
+            MembershipManager.Identity now = membership.identity();
+            if (!now.memberId().equals(used.memberId())) {
+                return false; // a different membership: the partitions are lost, not moved on
+            }
+            if (now.generation() != used.generation()) {
+                return true;
+            }
+            try {
+                Thread.sleep(Math.max(1, config.retryBackoffMs()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     private static TributaryException commitError(TributaryException e, MembershipManager.Identity id) {
         if (e.error() == ErrorCode.UNKNOWN_MEMBER_ID || e.error() == ErrorCode.ILLEGAL_GENERATION) {
             return new CommitFailedException(e.error(), "member '" + id.memberId() + "', generation " + id.generation() + ": " + e.getMessage());
+        }
+        if (e.error() == ErrorCode.FENCED_INSTANCE_ID) {
+            return new FencedInstanceIdException("offset commit refused: " + e.getMessage());
         }
         return e;
     }

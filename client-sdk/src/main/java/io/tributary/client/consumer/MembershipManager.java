@@ -85,7 +85,11 @@ final class MembershipManager {
     record Lost(TributaryException cause, boolean fatal) implements Event {
     }
 
-    /** Who the member is now: what commits carry. ("", -1) outside the group. */
+    /**
+     * Who the member is now, as commits must say it: the member id and the generation of the latest Assignment
+     * received (not the group generation of Joined: a member whose share did not change keeps its generation).
+     * ("", -1) outside the group.
+     */
     record Identity(String memberId, int generation) {
         static final Identity NONE = new Identity("", -1);
     }
@@ -125,6 +129,8 @@ final class MembershipManager {
     private int incarnation;
     private String memberId = "";
     private int ackedGeneration = -1;
+    /** Generation of the latest Assignment received in this membership; -1 before the first. */
+    private int assignedGeneration = -1;
     private Set<TopicPartition> owned = Set.of();
     private List<String> topics = List.of();
     private Stream stream;
@@ -352,7 +358,7 @@ final class MembershipManager {
                     sessionTimeoutMs = joined.getSessionTimeoutMs();
                 }
                 heartbeatIntervalMs = joined.getHeartbeatIntervalMs() > 0 ? joined.getHeartbeatIntervalMs() : settings.heartbeatIntervalMs();
-                identity.set(new Identity(memberId, joined.getGenerationId()));
+                identity.set(new Identity(memberId, assignedGeneration));
                 reconnectAttempts = 0;
                 scheduleHeartbeats();
                 log.info("group {}: joined as member {} (generation {}, coordinator {})", settings.groupId(), memberId,
@@ -360,7 +366,8 @@ final class MembershipManager {
             }
             case ASSIGNMENT -> {
                 var a = response.getAssignment();
-                identity.set(new Identity(memberId, a.getGenerationId()));
+                assignedGeneration = a.getGenerationId();
+                identity.set(new Identity(memberId, assignedGeneration));
                 events.add(new Assigned(incarnation, memberId, a.getGenerationId(), a.getAssignor(),
                         GroupsClient.fromTopics(a.getPartitionsList()), GroupsClient.fromTopics(a.getPendingList())));
                 wakeConsumer.run();
@@ -434,6 +441,7 @@ final class MembershipManager {
         incarnation++;
         memberId = "";
         ackedGeneration = -1;
+        assignedGeneration = -1;
         owned = Set.of();
         identity.set(Identity.NONE);
         phase = next;

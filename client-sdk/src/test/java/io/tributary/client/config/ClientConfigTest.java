@@ -139,4 +139,35 @@ class ClientConfigTest {
         ConfigException wrongType = assertThrows(ConfigException.class, () -> new io.tributary.client.producer.TributaryProducer<>(props));
         assertTrue(wrongType.getMessage().contains("not a io.tributary.client.serialization.Serializer"), wrongType.getMessage());
     }
+
+    @Test
+    void groupKeysHaveKafkasDefaultsAndAssignorNamesIncludingKafkaClassNames() {
+        ConsumerConfig defaults = new ConsumerConfig(Map.of("bootstrap.servers", "h:1", "group.id", "g"));
+        assertEquals(45_000, defaults.sessionTimeoutMs());
+        assertEquals(3_000, defaults.heartbeatIntervalMs());
+        assertEquals(300_000, defaults.maxPollIntervalMs());
+        assertEquals(5_000, defaults.autoCommitIntervalMs());
+        assertTrue(defaults.autoCommitEnabled());
+        assertEquals(java.util.List.of("cooperative-sticky", "range"), defaults.assignors());
+        assertTrue(defaults.groupInstanceId().isEmpty());
+
+        ConsumerConfig kafkaNames = new ConsumerConfig(Map.of("bootstrap.servers", "h:1", "group.id", "g", "partition.assignment.strategy",
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor,org.apache.kafka.clients.consumer.RoundRobinAssignor,range"));
+        assertEquals(java.util.List.of("cooperative-sticky", "roundrobin", "range"), kafkaNames.assignors());
+        ConfigException unknown = assertThrows(ConfigException.class, () -> new ConsumerConfig(Map.of("bootstrap.servers", "h:1",
+                "partition.assignment.strategy", "org.apache.kafka.clients.consumer.StickyAssignor")));
+        assertTrue(unknown.getMessage().contains("partition.assignment.strategy") && unknown.getMessage().contains("cooperative-sticky"),
+                unknown.getMessage());
+    }
+
+    @Test
+    void autoCommitNeedsAGroupWhenAskedForExplicitly() {
+        assertFalse(new ConsumerConfig(Map.of("bootstrap.servers", "h:1")).autoCommitEnabled(), "no group: nothing to commit to");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> new ConsumerConfig(Map.of("bootstrap.servers", "h:1", "enable.auto.commit", "true")));
+        assertTrue(e.getMessage().contains("enable.auto.commit") && e.getMessage().contains("group.id"), e.getMessage());
+        ConfigException instance = assertThrows(ConfigException.class,
+                () -> new ConsumerConfig(Map.of("bootstrap.servers", "h:1", "group.instance.id", "a")));
+        assertTrue(instance.getMessage().contains("group.instance.id needs group.id"), instance.getMessage());
+    }
 }

@@ -226,7 +226,54 @@ class GroupMembershipProtocolTest {
             assertEquals(Set.of(T0, T1), GroupsClient.fromTopics(join.getOwnedList()));
             assertTrue(broker.findCoordinatorCalls.get() > lookups, "the coordinator is looked up again");
             assertEquals(Set.of(T0, T1), c.assignment(), "partitions are kept (and fetched) while reconnecting");
+            resumed.joined("m1", 4, 10_000, 100); // the group moved on; this member's share did not
+            resumed.assign(1, List.of(0, 1)); // a resumed stream gets its unchanged Assignment again
+            c.poll(Duration.ofMillis(50));
+            assertEquals(1, resumed.next(ACK).getAck().getGenerationId(), "the re-sent Assignment is acknowledged");
             assertEquals(List.of(), calls, "no listener call for a coordinator move");
+            assertEquals(1, c.groupMetadata().generationId(), "commits carry the Assignment's generation, not the group's");
+        }
+    }
+
+    @Test
+    void commitsBeforeTheFirstAssignmentCarryNoGenerationEvenAfterJoined() throws Exception {
+        try (TributaryConsumer<String, String> c = consumer(Map.of("enable.auto.commit", false))) {
+            c.subscribe(List.of("t"));
+            c.poll(Duration.ofMillis(10));
+            FakeGroupBroker.MemberStream s = broker.awaitStream();
+            s.next(JOIN);
+            s.joined("m1", 9, 10_000, 100);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!c.groupMetadata().memberId().equals("m1") && System.currentTimeMillis() < deadline) {
+                c.poll(Duration.ofMillis(20));
+            }
+            assertEquals(new ConsumerGroupMetadata("g", -1, "m1", Optional.empty()), c.groupMetadata());
+        }
+    }
+
+    @Test
+    void commitRefusedForAStaleGenerationIsRetriedUnderTheNewerAssignment() throws Exception {
+        try (TributaryConsumer<String, String> c = consumer(Map.of("enable.auto.commit", false))) {
+            FakeGroupBroker.MemberStream s = joinWithBothPartitions(c);
+            broker.commitScript.add(r -> {
+                s.assign(2, List.of(0, 1)); // the newer Assignment was already on its way
+                return FakeGroupBroker.status(ErrorCode.ILLEGAL_GENERATION, "generation 2 is current");
+            });
+            c.commitSync(Map.of(T0, new OffsetAndMetadata(4)), Duration.ofSeconds(5));
+            CommitOffsetsRequest first = broker.commits.poll(1, TimeUnit.SECONDS);
+            CommitOffsetsRequest second = broker.commits.poll(1, TimeUnit.SECONDS);
+            assertEquals(1, first.getGenerationId());
+            assertEquals(2, second.getGenerationId());
+            assertEquals(4, broker.committed.get(T0).getOffset());
+        }
+    }
+
+    @Test
+    void commitFromAFencedStaticMemberThrowsFencedInstanceId() throws Exception {
+        try (TributaryConsumer<String, String> c = consumer(Map.of("group.instance.id", "host-a", "enable.auto.commit", false))) {
+            joinWithBothPartitions(c);
+            broker.commitScript.add(r -> FakeGroupBroker.status(ErrorCode.FENCED_INSTANCE_ID, "taken"));
+            assertThrows(FencedInstanceIdException.class, () -> c.commitSync(Map.of(T0, new OffsetAndMetadata(1))));
         }
     }
 
