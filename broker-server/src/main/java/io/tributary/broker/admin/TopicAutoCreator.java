@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +20,8 @@ import java.util.function.Supplier;
 
 /**
  * Creates topics that clients name before anyone created them, when {@code auto.create.topics.enable} allows it,
- * with the broker's {@code num.partitions} and {@code default.replication.factor} (capped by the live brokers).
+ * with the broker's {@code num.partitions} and {@code default.replication.factor} (capped by the live brokers);
+ * and internal topics the broker itself needs ({@code __consumer_offsets}), whatever that setting says.
  *
  * <p>The ZooKeeper write runs on this class's own thread, never on the caller's: produce requests are handled on
  * the gRPC transport threads, which must not wait on ZooKeeper. Callers answer "being created, retry" at once, which
@@ -57,9 +59,24 @@ public final class TopicAutoCreator implements Closeable {
             return false;
         }
         TopicNames.validate(topic);
+        return submit(topic, config.numPartitions(), config.defaultReplicationFactor(), Map.of());
+    }
+
+    /**
+     * Starts creating an internal topic (such as {@code __consumer_offsets}) in the background, whatever
+     * {@code auto.create.topics.enable} says: the broker itself needs it.
+     *
+     * @param replicationFactor the wanted replication factor, capped by the live brokers when the topic is created
+     * @return true when the topic is being created; false when the broker is shutting down
+     */
+    public boolean createInternal(String topic, int partitions, int replicationFactor, Map<String, String> configs) {
+        return submit(topic, partitions, replicationFactor, configs);
+    }
+
+    private boolean submit(String topic, int partitions, int replicationFactor, Map<String, String> configs) {
         if (pending.add(topic)) {
             try {
-                creator.execute(() -> create(topic));
+                creator.execute(() -> create(topic, partitions, replicationFactor, configs));
             } catch (RejectedExecutionException shuttingDown) {
                 pending.remove(topic);
                 return false;
@@ -68,12 +85,15 @@ public final class TopicAutoCreator implements Closeable {
         return true;
     }
 
-    private void create(String topic) {
+    private void create(String topic, int partitions, int replicationFactor, Map<String, String> configs) {
         try {
+            if (metadata.get().topic(topic).isPresent()) {
+                return;
+            }
             int live = Math.max(1, metadata.get().liveBrokerIds().size());
-            int rf = Math.min(config.defaultReplicationFactor(), live);
-            topicAdmin.get().createTopic(new TopicAdmin.NewTopic(topic, config.numPartitions(), rf));
-            log.info("auto-created topic {} ({} partitions, replication factor {})", topic, config.numPartitions(), rf);
+            int rf = Math.min(replicationFactor, live);
+            topicAdmin.get().createTopic(new TopicAdmin.NewTopic(topic, partitions, rf).withConfigs(configs));
+            log.info("auto-created topic {} ({} partitions, replication factor {})", topic, partitions, rf);
         } catch (TributaryException e) {
             if (e.error() != ErrorCode.TOPIC_ALREADY_EXISTS) {
                 log.warn("auto-creating topic {} failed: {}", topic, e.getMessage());

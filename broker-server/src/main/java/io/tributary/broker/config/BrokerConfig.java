@@ -95,6 +95,19 @@ public final class BrokerConfig {
     public static final String FETCH_MAX_WAIT_MS_LIMIT = "fetch.max.wait.ms.limit";
     public static final String GRPC_KEEPALIVE_TIME_MS = "grpc.keepalive.time.ms";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+    public static final String OFFSETS_COMMIT_TIMEOUT_MS = "offsets.commit.timeout.ms";
+    public static final String OFFSETS_LOAD_BUFFER_SIZE = "offsets.load.buffer.size";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
+    public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_MAX_SIZE = "group.max.size";
+    public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BROKER_ID, INT, NO_DEFAULT, atLeast(0), "This broker's id, unique in the cluster.")
@@ -166,7 +179,20 @@ public final class BrokerConfig {
             .define(FETCH_SESSION_MAX_CREDITS, INT, 64, between(1, 1024), "Most responses a fetch session may have granted and unsent.")
             .define(FETCH_MAX_WAIT_MS_LIMIT, INT, 30_000, between(0, 300_000), "Upper bound on a fetch session's max_wait_ms.")
             .define(GRPC_KEEPALIVE_TIME_MS, LONG, 30_000L, atLeast(1000), "HTTP/2 keepalive ping interval on idle connections (long-lived streams).")
-            .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, LONG, 10_000L, atLeast(0), "How long shutdown lets in-flight calls finish.");
+            .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, LONG, 10_000L, atLeast(0), "How long shutdown lets in-flight calls finish.")
+            .define(OFFSETS_TOPIC_NUM_PARTITIONS, INT, 50, between(1, 10_000), "Partitions of __consumer_offsets (fixed once the topic exists: it decides which broker coordinates each group).")
+            .define(OFFSETS_TOPIC_REPLICATION_FACTOR, INT, 3, between(1, Short.MAX_VALUE), "Replication factor of __consumer_offsets, capped by the live brokers when it is created.")
+            .define(OFFSETS_TOPIC_SEGMENT_BYTES, INT, 100 * 1024 * 1024, atLeast(RecordBatch.HEADER_SIZE), "segment.bytes of __consumer_offsets (small segments compact and load sooner).")
+            .define(OFFSETS_COMMIT_TIMEOUT_MS, INT, 5_000, atLeast(1), "Longest a commit (or any group write) waits for every in-sync replica of its __consumer_offsets partition.")
+            .define(OFFSETS_LOAD_BUFFER_SIZE, INT, 5 * 1024 * 1024, atLeast(1024), "Bytes read per step when a new coordinator loads a __consumer_offsets partition.")
+            .define(OFFSETS_RETENTION_MINUTES, INT, 7 * 24 * 60, atLeast(1), "Committed offsets of a group without members are deleted once this much older than their commit.")
+            .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, LONG, 600_000L, atLeast(1), "How often expired offsets are looked for.")
+            .define(OFFSET_METADATA_MAX_BYTES, INT, 4096, between(0, 1024 * 1024), "Largest metadata string (UTF-8 bytes) a commit may attach to an offset.")
+            .define(GROUP_MIN_SESSION_TIMEOUT_MS, INT, 6_000, atLeast(1), "Smallest session timeout a group member may ask for.")
+            .define(GROUP_MAX_SESSION_TIMEOUT_MS, INT, 1_800_000, atLeast(1), "Largest session timeout a group member may ask for.")
+            .define(GROUP_INITIAL_REBALANCE_DELAY_MS, INT, 3_000, between(0, 300_000), "The first assignment of an empty group waits this long, so members starting together get one assignment.")
+            .define(GROUP_MAX_SIZE, INT, 1_000, between(1, 100_000), "Most members one consumer group may have.")
+            .define(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, INT, 5_000, atLeast(1), "Heartbeat interval told to members (at most a third of their session timeout).");
 
     private final Map<String, Object> values;
     private final Map<String, String> originals;
@@ -201,6 +227,10 @@ public final class BrokerConfig {
         if (socketRequestMaxBytes() < messageMaxBytes() + 1024) {
             errors.add(SOCKET_REQUEST_MAX_BYTES + " (" + socketRequestMaxBytes() + ") must exceed " + MESSAGE_MAX_BYTES
                     + " (" + messageMaxBytes() + ") by at least 1024 bytes of request overhead");
+        }
+        if (groupMinSessionTimeoutMs() > groupMaxSessionTimeoutMs()) {
+            errors.add(GROUP_MIN_SESSION_TIMEOUT_MS + " (" + groupMinSessionTimeoutMs() + ") must not exceed "
+                    + GROUP_MAX_SESSION_TIMEOUT_MS + " (" + groupMaxSessionTimeoutMs() + ")");
         }
         try {
             listenerHostPort(listenerString());
@@ -397,6 +427,58 @@ public final class BrokerConfig {
 
     public long controlledShutdownTimeoutMs() {
         return (Long) get(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+    }
+
+    public int offsetsTopicNumPartitions() {
+        return (Integer) get(OFFSETS_TOPIC_NUM_PARTITIONS);
+    }
+
+    public int offsetsTopicReplicationFactor() {
+        return (Integer) get(OFFSETS_TOPIC_REPLICATION_FACTOR);
+    }
+
+    public int offsetsTopicSegmentBytes() {
+        return (Integer) get(OFFSETS_TOPIC_SEGMENT_BYTES);
+    }
+
+    public int offsetsCommitTimeoutMs() {
+        return (Integer) get(OFFSETS_COMMIT_TIMEOUT_MS);
+    }
+
+    public int offsetsLoadBufferSize() {
+        return (Integer) get(OFFSETS_LOAD_BUFFER_SIZE);
+    }
+
+    public long offsetsRetentionMs() {
+        return (Integer) get(OFFSETS_RETENTION_MINUTES) * 60_000L;
+    }
+
+    public long offsetsRetentionCheckIntervalMs() {
+        return (Long) get(OFFSETS_RETENTION_CHECK_INTERVAL_MS);
+    }
+
+    public int offsetMetadataMaxBytes() {
+        return (Integer) get(OFFSET_METADATA_MAX_BYTES);
+    }
+
+    public int groupMinSessionTimeoutMs() {
+        return (Integer) get(GROUP_MIN_SESSION_TIMEOUT_MS);
+    }
+
+    public int groupMaxSessionTimeoutMs() {
+        return (Integer) get(GROUP_MAX_SESSION_TIMEOUT_MS);
+    }
+
+    public int groupInitialRebalanceDelayMs() {
+        return (Integer) get(GROUP_INITIAL_REBALANCE_DELAY_MS);
+    }
+
+    public int groupMaxSize() {
+        return (Integer) get(GROUP_MAX_SIZE);
+    }
+
+    public int groupConsumerHeartbeatIntervalMs() {
+        return (Integer) get(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS);
     }
 
     public long retentionCheckIntervalMs() {

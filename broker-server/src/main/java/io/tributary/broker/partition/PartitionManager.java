@@ -46,7 +46,8 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     private final Supplier<ClusterMetadata> metadata;
     private final PartitionWatchers watchers = new PartitionWatchers();
     private final PartitionWatchers appendWatchers = new PartitionWatchers();
-    private volatile ReplicaRoleHooks replicaHooks = ReplicaRoleHooks.NONE;
+    /** Told of every role change, in the order added (replication first, then the group coordinator). */
+    private final CopyOnWriteArrayList<ReplicaRoleHooks> roleHooks = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Consumer<SessionState>> sessionListeners = new CopyOnWriteArrayList<>();
     /** Whether this broker has a ZooKeeper session with a quorum and is registered: asked, not tracked from events. */
@@ -75,22 +76,13 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
         return appendWatchers;
     }
 
-    /** How the replication layer hears about role changes (fetchers to start or stop). Set once at start-up. */
+    /**
+     * How other layers hear about role changes: replication (fetchers to start or stop) and the group coordinator
+     * (offsets partitions to load or unload). Called on the coordination notification thread, one change at a time;
+     * implementations must not block.
+     */
     public interface ReplicaRoleHooks {
-        ReplicaRoleHooks NONE = new ReplicaRoleHooks() {
-            @Override
-            public void onLeader(Partition partition) {
-            }
-
-            @Override
-            public void onFollower(Partition partition) {
-            }
-
-            @Override
-            public void onStopped(TopicPartition tp) {
-            }
-        };
-
+        /** This broker leads {@code partition}; called again on every later state change (ISR) at the same epoch. */
         void onLeader(Partition partition);
 
         /** This broker follows {@code partition.state().leader()} (-1: nobody to follow yet) at its leader epoch. */
@@ -99,8 +91,9 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
         void onStopped(TopicPartition tp);
     }
 
-    public void setReplicaRoleHooks(ReplicaRoleHooks hooks) {
-        this.replicaHooks = hooks;
+    /** Adds a listener for role changes; done at start-up, before the broker takes any role. */
+    public void addReplicaRoleHooks(ReplicaRoleHooks hooks) {
+        roleHooks.add(hooks);
     }
 
     public ClusterMetadata metadata() {
@@ -222,10 +215,12 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
                 return;
             }
             p.applyState(next);
-            if (next.leader() == brokerId) {
-                replicaHooks.onLeader(p);
-            } else {
-                replicaHooks.onFollower(p);
+            for (ReplicaRoleHooks hooks : roleHooks) {
+                if (next.leader() == brokerId) {
+                    hooks.onLeader(p);
+                } else {
+                    hooks.onFollower(p);
+                }
             }
             log.info("{}: {} at leader epoch {} (isr {})", tp, role.leader() == brokerId ? "leader" : "follower of " + role.leader(),
                     role.leaderEpoch(), role.isr());
@@ -236,7 +231,9 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
 
     @Override
     public void onStopReplica(TopicPartition tp, boolean deletePartition) {
-        replicaHooks.onStopped(tp);
+        for (ReplicaRoleHooks hooks : roleHooks) {
+            hooks.onStopped(tp);
+        }
         Partition p = partitions.remove(tp);
         if (p != null) {
             p.close(deletePartition ? "was deleted" : "moved away from this broker");

@@ -13,6 +13,7 @@ import io.tributary.api.v1.ProduceRequest;
 import io.tributary.api.v1.ProduceResponse;
 import io.tributary.broker.admin.TopicAutoCreator;
 import io.tributary.broker.config.BrokerConfig;
+import io.tributary.broker.group.OffsetsTopic;
 import io.tributary.broker.grpc.GrpcErrors;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogManager;
@@ -93,6 +94,10 @@ public final class ProduceHandler {
         LogAppendInfo info;
         try {
             TopicNames.validate(topic);
+            if (topic.equals(OffsetsTopic.NAME)) {
+                throw new TributaryException(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "topic '" + topic + "' is internal: "
+                        + "only group coordinators write it; commit offsets with Groups/CommitOffsets");
+            }
             if (data.getPartition() < 0) {
                 throw new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "partition " + data.getPartition() + " does not exist");
             }

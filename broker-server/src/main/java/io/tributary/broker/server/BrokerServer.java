@@ -19,9 +19,12 @@ import io.tributary.broker.cluster.BrokerChannels;
 import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.fetch.FetchSessions;
+import io.tributary.broker.group.GroupConfig;
+import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.grpc.AdminService;
 import io.tributary.broker.grpc.ConsumerService;
 import io.tributary.broker.grpc.ErrorInterceptor;
+import io.tributary.broker.grpc.GroupsService;
 import io.tributary.broker.grpc.MetadataService;
 import io.tributary.broker.grpc.PrincipalInterceptor;
 import io.tributary.broker.grpc.ProducerService;
@@ -82,6 +85,7 @@ public final class BrokerServer implements AutoCloseable {
     private FetchSessions fetchSessions;
     private BrokerChannels channels;
     private TopicAutoCreator autoCreator;
+    private GroupCoordinator groupCoordinator;
     private ReplicaFetcherManager fetcherManager;
     private ScheduledExecutorService replicationTimer;
     private ExecutorService requestExecutor;
@@ -132,7 +136,9 @@ public final class BrokerServer implements AutoCloseable {
             ReplicaFetchHandler replicaFetchHandler = new ReplicaFetchHandler(partitionManager, isrManager, replicationTimer, replicationTimer);
             fetcherManager = new ReplicaFetcherManager(partitionManager, channels, config,
                     () -> coordinationRef.get().brokerEpoch(), isrManager);
-            partitionManager.setReplicaRoleHooks(fetcherManager);
+            partitionManager.addReplicaRoleHooks(fetcherManager);
+            groupCoordinator = new GroupCoordinator(GroupConfig.from(config), partitionManager, logManager, autoCreator, time);
+            partitionManager.addReplicaRoleHooks(groupCoordinator);
 
             server = buildServer(List.of(
                     new ProducerService(produceHandler, new ProducerIdManager(config.brokerId(),
@@ -140,7 +146,8 @@ public final class BrokerServer implements AutoCloseable {
                     new ConsumerService(fetchSessions),
                     new MetadataService(metadataHandler),
                     new AdminService(adminHandler),
-                    new ReplicationService(replicaFetchHandler))).start();
+                    new ReplicationService(replicaFetchHandler),
+                    new GroupsService(groupCoordinator))).start();
             int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
             log.info("broker {} listening on {}:{}", config.brokerId(), config.listenHost(), port);
 
@@ -159,7 +166,9 @@ public final class BrokerServer implements AutoCloseable {
             coordination = BrokerCoordination.create(coordinationConfig);
             coordinationRef.set(coordination);
             partitionManager.addSessionListener(this::onSessionState);
+            partitionManager.addSessionListener(groupCoordinator::onSessionState);
             coordination.metadataCache().addListener(partitionManager);
+            coordination.metadataCache().addListener(groupCoordinator);
             coordination.addPartitionRoleListener(partitionManager);
             coordination.start(Duration.ofMillis(config.zookeeperConnectionTimeoutMs()));
             state.set(State.RUNNING);
@@ -290,6 +299,10 @@ public final class BrokerServer implements AutoCloseable {
         }
         if (fetcherManager != null) {
             fetcherManager.close();
+        }
+        if (groupCoordinator != null) {
+            // Membership streams never end on their own: end them (NOT_COORDINATOR) so the drain below does not wait.
+            groupCoordinator.close();
         }
         if (server != null) {
             server.shutdown();
