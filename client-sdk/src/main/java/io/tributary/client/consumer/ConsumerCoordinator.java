@@ -491,6 +491,12 @@ final class ConsumerCoordinator {
     private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, long deadlineMs, boolean insideGroup) {
         while (true) {
             MembershipManager.Identity id = insideGroup ? membership.identity() : MembershipManager.Identity.NONE;
+            if (insideGroup && id.memberId().isEmpty()) {
+                // Subscribed but not a member (not joined yet, or removed): an id-less commit would count as one from
+                // outside the group, which an empty group accepts. Fail here, as Kafka does.
+                throw new CommitFailedException(ErrorCode.UNKNOWN_MEMBER_ID, "this consumer is not a member of group " + groupId
+                        + " right now (not joined yet, or removed from the group); the next poll() rejoins");
+            }
             CommitOffsetsRequest.Builder request = CommitOffsetsRequest.newBuilder().setGroupId(groupId).setMemberId(id.memberId())
                     .setGenerationId(id.generation()).setGroupInstanceId(config.groupInstanceId().orElse(""));
             new TreeMap<>(offsets).forEach((tp, o) -> request.addOffsets(OffsetCommit.newBuilder().setTopic(tp.topic())

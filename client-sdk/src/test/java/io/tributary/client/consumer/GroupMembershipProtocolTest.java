@@ -296,6 +296,12 @@ class GroupMembershipProtocolTest {
             broker.commits.clear();
             calls.clear();
             s.fail(ErrorCode.UNKNOWN_MEMBER_ID);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!c.groupMetadata().memberId().isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThrows(CommitFailedException.class, () -> c.commitSync(Map.of(T0, new OffsetAndMetadata(1))),
+                    "removed from the group: the commit fails here, it is not sent as one from outside the group");
             pollUntil(c, () -> c.assignment().isEmpty());
             assertEquals(List.of("lost [t-0, t-1]"), calls);
             assertTrue(broker.commits.isEmpty(), "lost partitions are not committed: they already belong to others");
