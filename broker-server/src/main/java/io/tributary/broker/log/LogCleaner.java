@@ -331,6 +331,13 @@ public final class LogCleaner {
         }
     }
 
+    /** Whether a pass over {@code tp} is running now. */
+    public boolean isCleaning(TopicPartition tp) {
+        synchronized (stateLock) {
+            return inProgress.containsKey(tp);
+        }
+    }
+
     public boolean isUncleanable(TopicPartition tp) {
         synchronized (stateLock) {
             return uncleanable.contains(tp);
