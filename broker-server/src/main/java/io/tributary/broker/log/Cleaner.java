@@ -123,6 +123,21 @@ final class Cleaner {
             map = new OffsetMap(offsetMapBytes);
         }
         Stats stats = new Stats();
+        try {
+            return cleanSnapshot(plog, snap, nowMs, startNs, stats);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof CleaningAbortedException || !plog.changedSince(snap)) {
+                throw e;
+            }
+            // Retention, truncation or close pulled a segment from under the pass (closed channel, shorter file):
+            // not a failure of this log. The next round starts from a fresh snapshot.
+            log.info("{}: compaction gave up: the log changed during the pass ({})", snap.topicPartition(), e.toString());
+            return new Result(false, snap.firstDirtyOffset(), -1, 0, stats.bytesRead, stats.bytesWritten,
+                    stats.recordsRemoved, stats.tombstonesRemoved);
+        }
+    }
+
+    private Result cleanSnapshot(PartitionLog plog, CleaningSnapshot snap, long nowMs, long startNs, Stats stats) throws IOException {
         long mapEnd = buildOffsetMap(snap, stats);
         List<CleanableSegment> toClean = new ArrayList<>();
         for (CleanableSegment s : snap.segments()) {

@@ -47,6 +47,8 @@ import java.util.function.Supplier;
 public final class LogCleaner {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
     static final long SHUTDOWN_TIMEOUT_MS = 10_000L;
+    /** Longest a throttled pass sleeps without looking for an abort request. */
+    private static final long THROTTLE_SLICE_MS = 100L;
 
     /**
      * The broker's {@code log.cleaner.*} settings.
@@ -130,7 +132,7 @@ public final class LogCleaner {
         this.logs = logs;
         this.checkpoints = checkpoints;
         this.time = time;
-        this.throttler = new Throttler(config.ioMaxBytesPerSecond(), time, this::sleepUnlessShutdown);
+        this.throttler = new Throttler(config.ioMaxBytesPerSecond(), time, this::throttleSleep);
     }
 
     public Config config() {
@@ -180,6 +182,22 @@ public final class LogCleaner {
             shutdownLatch.await(ms, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A throttled pass waits here: in slices of at most {@value #THROTTLE_SLICE_MS} ms, leaving early once any pass is
+     * asked to abort (the aborting pass then stops at its next batch; another one merely throttles less once) or
+     * the cleaner shuts down.
+     */
+    private void throttleSleep(long ms) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        while (state.get() != State.CLOSED && abortRequested.isEmpty()) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMs <= 0) {
+                return;
+            }
+            sleepUnlessShutdown(Math.min(leftMs, THROTTLE_SLICE_MS));
         }
     }
 

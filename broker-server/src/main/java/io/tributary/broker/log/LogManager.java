@@ -26,8 +26,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -119,11 +119,15 @@ public final class LogManager implements Closeable {
     public LogManager(Config config, Time time) {
         this.config = Objects.requireNonNull(config);
         this.time = time;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "log-scheduler");
             t.setDaemon(true);
             return t;
         });
+        // Segment deletes wait file.delete.delay.ms (retention and every compaction pass schedule some); they must not
+        // hold a shutdown that long. Their files are already renamed .deleted, which the next load deletes.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.scheduler = executor;
         this.cleaner = new LogCleaner(config.cleanerConfig(), logs::values, this::checkpointCleanerOffsets, time);
     }
 

@@ -926,6 +926,16 @@ public final class PartitionLog implements Closeable {
         }
     }
 
+    /** Whether retention, truncation or close changed the log's segments since {@code snapshot} was taken. */
+    boolean changedSince(CleaningSnapshot snapshot) {
+        lock.lock();
+        try {
+            return closed || generation != snapshot.generation();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Records where the cleaner's pass ended; the next pass treats records from there on as dirty. */
     void updateCleanerCheckpoint(CleaningSnapshot snapshot, long offset) {
         lock.lock();
