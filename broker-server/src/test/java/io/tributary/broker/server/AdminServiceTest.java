@@ -150,6 +150,38 @@ class AdminServiceTest {
         assertTrue(brokerEntries.get("broker.id").getReadOnly());
     }
 
+    @Test
+    void compactedTopicTakesCleanupPolicyAtCreationAndAlterationAndRefusesKeylessRecords() {
+        CreateTopicsResponse created = admin().createTopics(CreateTopicsRequest.newBuilder().setTimeoutMs(20_000)
+                .addTopics(NewTopic.newBuilder().setName("compacted").setNumPartitions(1).setReplicationFactor(1)
+                        .putConfigs("cleanup.policy", "compact").putConfigs("delete.retention.ms", "1000"))
+                .addTopics(NewTopic.newBuilder().setName("badly-compacted").setNumPartitions(1).setReplicationFactor(1)
+                        .putConfigs("cleanup.policy", "compress"))
+                .build());
+        assertTrue(created.getTopics(0).getError().getCode().isEmpty(), created.getTopics(0).toString());
+        assertEquals("INVALID_CONFIG", created.getTopics(1).getError().getCode());
+        ConfigResource topic = ConfigResource.newBuilder().setType(ResourceType.RESOURCE_TYPE_TOPIC).setName("compacted").build();
+        Map<String, ConfigEntry> described = entries(topic);
+        assertEquals("compact", described.get("cleanup.policy").getValue());
+        assertEquals(ConfigSource.CONFIG_SOURCE_DYNAMIC, described.get("cleanup.policy").getSource());
+        assertEquals("0.5", described.get("min.cleanable.dirty.ratio").getValue());
+        assertEquals(ConfigSource.CONFIG_SOURCE_DEFAULT, described.get("min.compaction.lag.ms").getSource());
+
+        cluster.awaitLeadersKnown("compacted", 1);
+        int leader = cluster.leaderOf("compacted", 0);
+        assertEquals("INVALID_RECORD", TestClients.produce(cluster.channel(leader), "compacted", 0,
+                RecordBatchBuilder.create().append(1L, null, new byte[] {1}).build(), 1).getError().getCode());
+        assertTrue(TestClients.produce(cluster.channel(leader), "compacted", 0,
+                RecordBatchBuilder.create().append(1L, new byte[] {7}, new byte[] {1}).build(), 1).getError().getCode().isEmpty());
+
+        var altered = admin().alterConfigs(AlterConfigsRequest.newBuilder().addResources(ResourceAlteration.newBuilder()
+                .setResource(topic).putSet("cleanup.policy", "compact,delete")).build());
+        assertTrue(altered.getResources(0).getError().getCode().isEmpty(), altered.toString());
+        cluster.awaitCondition(() -> cluster.broker(leader).logManager()
+                .getLog(new io.tributary.api.TopicPartition("compacted", 0)).orElseThrow().config().delete(), 10_000,
+                "the leader's log deletes and compacts");
+    }
+
     private static Map<String, ConfigEntry> entries(ConfigResource r) {
         var resp = admin().describeConfigs(DescribeConfigsRequest.newBuilder().addResources(r).build()).getResources(0);
         assertTrue(resp.getError().getCode().isEmpty(), resp.getError().toString());
