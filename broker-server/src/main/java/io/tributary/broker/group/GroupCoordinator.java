@@ -374,7 +374,15 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
             synchronized (g) {
                 // Checked under the group's lock: an unload either saw this group or made the shard UNLOADED first.
                 if (g.isActive() && shard.status == GroupShard.Status.LOADED) {
-                    return action.apply(g);
+                    try {
+                        return action.apply(g);
+                    } catch (RuntimeException refused) {
+                        // A refused call (a commit naming an unknown member, say) must not leave an empty group behind.
+                        if (g.retireIfForgettable()) {
+                            shard.groups.remove(groupId, g);
+                        }
+                        throw refused;
+                    }
                 }
             }
             shard.groups.remove(groupId, g);

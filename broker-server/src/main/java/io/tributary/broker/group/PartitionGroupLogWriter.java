@@ -50,6 +50,9 @@ final class PartitionGroupLogWriter implements GroupLogWriter {
 
     @Override
     public Appended append(List<GroupRecords.Entry> entries) {
+        if (entries.isEmpty()) {
+            return new Appended(new long[0], CompletableFuture.completedFuture(null));
+        }
         Partition partition;
         try {
             partition = partitions.leaderPartition(tp, OptionalInt.of(leaderEpoch));

@@ -496,6 +496,30 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void offsetsOfAGroupWithoutMembersExpireAfterTheRetentionThenTheGroupIsForgotten() {
+        Member a = join(join("t"));
+        settle();
+        ack(a);
+        group.commit(commit(a, a.stream().lastAssignment().getGenerationId(), tp("t", 0), 1).build()).join();
+        time.sleep(60_000);
+        group.expireOffsets(60_000);
+        assertEquals(1, group.fetchOffsets(List.of(tp("t", 0))).get(0).getOffset(), "a group with members keeps its offsets");
+        group.leave(a.id(), a.stream(), "");
+        settle();
+        group.commit(commit(null, -1, tp("t", 1), 2).build()).join();
+        time.sleep(30_000);
+        group.expireOffsets(60_000);
+        assertEquals(-1, group.fetchOffsets(List.of(tp("t", 0))).get(0).getOffset(), "expired");
+        assertEquals(2, group.fetchOffsets(List.of(tp("t", 1))).get(0).getOffset(), "not yet");
+        assertFalse(group.isForgettable());
+        time.sleep(30_000);
+        group.expireOffsets(60_000);
+        assertTrue(group.fetchOffsets(List.of()).isEmpty());
+        assertTrue(writer.written.get(writer.written.size() - 1).value() == null, "the group record is tombstoned too");
+        assertTrue(group.retireIfForgettable());
+    }
+
+    @Test
     void randomChurnNeverHandsAPartitionToTwoMembers() {
         Random random = new Random(7);
         List<Member> live = new ArrayList<>();
