@@ -68,6 +68,11 @@ final class ConsumerGroup {
     static final int MAX_ASSIGNORS_PER_MEMBER = 16;
     static final int MAX_ID_LENGTH = 255;
     static final int MAX_CLIENT_ID_LENGTH = 1024;
+    /**
+     * How far ahead of the stored generation a resuming member's generation is believed: the group record is written
+     * asynchronously, so it may lag a few generations, but a bogus huge value must not run the counter into overflow.
+     */
+    static final int MAX_RESUME_GENERATION_GAP = 1_000;
 
     /** KIP-848's state names, as ListGroups and DescribeGroups report them. */
     enum State {
@@ -283,7 +288,7 @@ final class ConsumerGroup {
             members.values().stream().filter(o -> o != m).forEach(o -> claims.removeAll(o.held()));
             m.owned = claims;
             m.ackGeneration = spec.generation();
-            generation = Math.max(generation, spec.generation());
+            generation = Math.max(generation, Math.min(spec.generation(), generation + MAX_RESUME_GENERATION_GAP));
         } else {
             m.acknowledge(Math.min(spec.generation(), Math.max(m.sentGeneration, 0)), spec.owned());
         }
@@ -546,15 +551,21 @@ final class ConsumerGroup {
         persistGroup();
     }
 
-    /** The first assignor in the oldest member's list that every member accepts (join checks one exists). */
+    /**
+     * The first assignor in the oldest member's list that every member accepts (join checks one exists; members
+     * loaded from an older or newer broker's record might not agree, and then the oldest member's first known one
+     * serves).
+     */
     private String chooseAssignor() {
         GroupMember first = members.values().iterator().next();
         for (String candidate : first.assignors) {
-            if (members.values().stream().allMatch(m -> m.assignors.contains(candidate))) {
+            if (Assignors.isKnown(candidate) && members.values().stream().allMatch(m -> m.assignors.contains(candidate))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("group " + groupId + " has no assignor every member accepts");
+        log.warn("group {}: its members share no assignor {}; using the oldest member's first known one", groupId,
+                Assignors.names());
+        return first.assignors.stream().filter(Assignors::isKnown).findFirst().orElse(Assignors.names().get(0));
     }
 
     private Map<String, Integer> currentPartitionCounts() {

@@ -302,6 +302,21 @@ class GroupMembershipClusterTest {
     }
 
     @Test
+    void addingPartitionsToASubscribedTopicRebalancesTheGroup() throws Exception {
+        String g = "growing";
+        cluster.createTopic("growing", 2, 1);
+        Member a = joinRetrying(cluster, join(g, "growing").build());
+        Member b = joinRetrying(cluster, join(g, "growing").build());
+        List<Member> members = List.of(a, b);
+        reconcile(members, eachOwns(members, 1));
+        io.tributary.api.v1.AdminGrpc.newBlockingStub(cluster.channel(1)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .createPartitions(io.tributary.api.v1.CreatePartitionsRequest.newBuilder().setTimeoutMs(20_000)
+                        .addTopics(io.tributary.api.v1.PartitionIncrease.newBuilder().setTopic("growing").setTotalCount(6))
+                        .build());
+        reconcile(members, eachOwns(members, 3));
+    }
+
+    @Test
     void clientsCannotProduceToTheOffsetsTopic() {
         GroupTestClient.coordinatorOf(cluster, "any");
         Map<Integer, String> codes = new HashMap<>();
