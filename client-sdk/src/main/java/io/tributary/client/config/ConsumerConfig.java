@@ -44,6 +44,28 @@ public final class ConsumerConfig extends ClientConfig {
             "org.apache.kafka.clients.consumer.RangeAssignor", "range",
             "org.apache.kafka.clients.consumer.RoundRobinAssignor", "roundrobin");
 
+    private static final ConfigDef.Validator ASSIGNORS_VALIDATOR = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            List<?> list = (List<?>) value;
+            if (list.isEmpty()) {
+                throw new ConfigException("invalid value for configuration key '" + name + "': name at least one assignor");
+            }
+            for (Object o : list) {
+                if (!ASSIGNOR_NAMES.containsKey(String.valueOf(o))) {
+                    throw new ConfigException("invalid value '" + o + "' for configuration key '" + name
+                            + "': known assignors are cooperative-sticky, range, roundrobin (or Kafka's CooperativeStickyAssignor, "
+                            + "RangeAssignor, RoundRobinAssignor class names)");
+                }
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "[cooperative-sticky, range, roundrobin]";
+        }
+    };
+
     public static final ConfigDef CONFIG = withCommonKeys(new ConfigDef(), 30_000)
             .define(GROUP_ID_CONFIG, ConfigDef.Type.STRING, null,
                     "Consumer group name: needed by subscribe(), commits and committed offsets as starting positions.")
@@ -55,7 +77,7 @@ public final class ConsumerConfig extends ClientConfig {
                     "How often the background thread sends a heartbeat when the coordinator does not say otherwise; keep it under a third of session.timeout.ms.")
             .define(MAX_POLL_INTERVAL_MS_CONFIG, ConfigDef.Type.INT, 300_000, ConfigDef.atLeast(1),
                     "Longest time between poll() calls: past it the member leaves the group (its partitions move) and the next poll() rejoins. Also the time the member has to give up partitions in a rebalance.")
-            .define(PARTITION_ASSIGNMENT_STRATEGY_CONFIG, ConfigDef.Type.LIST, "cooperative-sticky,range", ConsumerConfig::validateAssignors,
+            .define(PARTITION_ASSIGNMENT_STRATEGY_CONFIG, ConfigDef.Type.LIST, "cooperative-sticky,range", ASSIGNORS_VALIDATOR,
                     "Assignors this member accepts, preferred first: cooperative-sticky, range, roundrobin (Kafka's assignor class names are accepted too). The coordinator computes the assignment.")
             .define(ENABLE_AUTO_COMMIT_CONFIG, ConfigDef.Type.BOOLEAN, true,
                     "With group.id: commit consumed positions every auto.commit.interval.ms from poll(), before partitions are revoked, and in close(). Ignored without group.id.")
@@ -97,18 +119,6 @@ public final class ConsumerConfig extends ClientConfig {
         }
     }
 
-    private static void validateAssignors(String name, Object value) {
-        List<?> list = (List<?>) value;
-        if (list.isEmpty()) {
-            throw new ConfigException("invalid value for configuration key '" + name + "': name at least one assignor");
-        }
-        for (Object o : list) {
-            if (!ASSIGNOR_NAMES.containsKey(String.valueOf(o))) {
-                throw new ConfigException("invalid value '" + o + "' for configuration key '" + name
-                        + "': known assignors are cooperative-sticky, range, roundrobin (or Kafka's CooperativeStickyAssignor, RangeAssignor, RoundRobinAssignor class names)");
-            }
-        }
-    }
 
     public ConsumerConfig(Properties props) {
         this(toMap(props));
