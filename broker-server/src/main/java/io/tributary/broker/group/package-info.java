@@ -32,7 +32,10 @@
  *       acknowledge), {@code pending} = partitions of its target still owned by others, delivered in a later
  *       Assignment once they are free. {@code generation_id} is the group generation when the share last changed (a
  *       re-sent unchanged Assignment keeps its generation; a Rejoin answers with the new generation even if unchanged).
- *       A member whose share did not change in a rebalance gets nothing and keeps its generation.</li>
+ *       A member whose share did not change in a rebalance gets nothing and keeps its generation. After a
+ *       coordinator move the group continues from the higher of the stored generation and the generations resuming
+ *       members report, and holds back every partition not claimed by its owner until each loaded member resumed or
+ *       its session timed out.</li>
  *   <li>The member answers every applied Assignment with {@code ack} (generation of that Assignment, partitions owned
  *       now). Acknowledged partitions not in anything sent to the member are ignored. A partition is never in a
  *       member's Assignment while another member may still own it (acknowledged, or sent and not acknowledged away),
@@ -44,7 +47,8 @@
  *   <li>{@code leave}: the member is removed at once and the stream completes normally (OK). A stream that ends
  *       otherwise (cancel, error, half-close without leave) leaves the member in the group, owning what it owned,
  *       until its session timeout: it may resume. Static members should not send leave when they close.</li>
- *   <li>Stream errors: NOT_COORDINATOR (coordinator moved or broker shutting down; find it and resume),
+ *   <li>Stream errors: NOT_COORDINATOR (coordinator moved or broker shutting down; find it and resume; the hint is
+ *       the partition's leader as this broker last knew it, so may still name itself during a shutdown),
  *       COORDINATOR_LOAD_IN_PROGRESS / COORDINATOR_NOT_AVAILABLE (retry), UNKNOWN_MEMBER_ID (removed after session
  *       timeout, or after holding revoked partitions past {@code rebalance_timeout_ms} (0 = 300000), or replaced by a
  *       newer stream: its partitions are lost), FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL (no assignor in common
