@@ -44,6 +44,11 @@ import java.util.regex.Pattern;
  */
 final class ConsumerCoordinator {
     private static final Logger log = LoggerFactory.getLogger(ConsumerCoordinator.class);
+    /**
+     * commitSync waits this much beyond its timeout: the commit thread stops the commit at the deadline itself, and
+     * this covers handing the outcome back (and commits queued ahead of it finishing at their own deadlines).
+     */
+    private static final long COMMIT_WAIT_GRACE_MS = 1_000;
 
     /** What the coordinator needs of the consumer's partition state. Called on the consumer's thread. */
     interface Partitions {
@@ -213,8 +218,7 @@ final class ConsumerCoordinator {
         long deadline = System.currentTimeMillis() + timeoutMs;
         CompletableFuture<Void> f = submitCommit(Map.copyOf(offsets), deadline);
         try {
-            // The commit thread stops at the deadline itself; the extra second covers commits queued before this one.
-            f.get(Math.max(1, timeoutMs) + 1_000, TimeUnit.MILLISECONDS);
+            f.get(Math.max(1, timeoutMs) + COMMIT_WAIT_GRACE_MS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new TributaryTimeoutException("commitSync did not complete within " + timeoutMs + " ms");
         } catch (InterruptedException e) {
