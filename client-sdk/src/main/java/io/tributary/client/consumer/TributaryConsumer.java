@@ -7,13 +7,12 @@ import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
 import io.tributary.api.batch.Header;
 import io.tributary.api.batch.RecordBatch;
+import io.tributary.api.batch.RecordBodies;
+import io.tributary.api.batch.RecordReader;
 import io.tributary.api.batch.TimestampType;
 import io.tributary.api.v1.ListOffsetsResult;
 import io.tributary.api.v1.PartitionData;
 import io.tributary.api.v1.PartitionPosition;
-import io.tributary.api.v1.Record;
-import io.tributary.api.v1.RecordHeader;
-import io.tributary.api.v1.RecordSet;
 import io.tributary.client.Cluster;
 import io.tributary.client.Node;
 import io.tributary.client.PartitionInfo;
@@ -972,14 +971,22 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 if (batch.nextOffset() <= next) {
                     continue;
                 }
-                RecordSet set = batch.decodeRecords();
-                for (Record r : set.getRecordsList()) {
-                    long offset = batch.baseOffset() + r.getOffsetDelta();
-                    if (offset < next) {
-                        continue; // the first batch may start before the position asked for
+                long from = next;
+                TimestampType type = batch.timestampType();
+                long baseOffset = batch.baseOffset();
+                long firstTimestamp = batch.firstTimestamp();
+                long maxTimestamp = batch.maxTimestamp();
+                int leaderEpoch = batch.leaderEpoch();
+                RecordReader.read(batch, RecordBodies.DEFAULT_MAX_DECOMPRESSED_BYTES, (offsetDelta, timestampDelta, key, value, headers) -> {
+                    long offset = baseOffset + offsetDelta;
+                    if (offset < from) {
+                        return; // the first batch may start before the position asked for
                     }
-                    bufferRecord(st, batch, r, offset);
-                }
+                    long ts = type == TimestampType.LOG_APPEND_TIME ? maxTimestamp : firstTimestamp + timestampDelta;
+                    int size = 32 + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+                    st.buffer.addLast(new BufferedRecord(offset, ts, type, key, value, headers, leaderEpoch, size));
+                    bufferedBytes += size;
+                });
                 next = batch.nextOffset();
             }
         } catch (TributaryException corrupt) {
@@ -989,25 +996,6 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
             return;
         }
         st.nextFetchOffset = next;
-    }
-
-    private void bufferRecord(PartitionState st, RecordBatch batch, Record r, long offset) {
-        TimestampType type = batch.timestampType();
-        long ts = type == TimestampType.LOG_APPEND_TIME ? batch.maxTimestamp() : batch.firstTimestamp() + r.getTimestampDelta();
-        byte[] key = r.hasKey() ? r.getKey().toByteArray() : null;
-        byte[] value = r.hasValue() ? r.getValue().toByteArray() : null;
-        List<Header> headers;
-        if (r.getHeadersCount() == 0) {
-            headers = List.of();
-        } else {
-            headers = new ArrayList<>(r.getHeadersCount());
-            for (RecordHeader h : r.getHeadersList()) {
-                headers.add(new Header(h.getKey(), h.hasValue() ? h.getValue().toByteArray() : null));
-            }
-        }
-        int size = 32 + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
-        st.buffer.addLast(new BufferedRecord(offset, ts, type, key, value, headers, batch.leaderEpoch(), size));
-        bufferedBytes += size;
     }
 
     private void handlePartitionError(FetchSession session, TopicPartition tp, PartitionState st, PartitionData pd) {
