@@ -4,6 +4,9 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
+import io.tributary.api.v1.Record;
+import io.tributary.api.v1.RecordHeader;
+import io.tributary.api.v1.RecordSet;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,14 +22,15 @@ import java.util.List;
  * <p>Stateless and thread-safe.
  */
 public final class RecordReader {
-    private static final int RECORDS_FIELD = 1;
-    private static final int OFFSET_DELTA_FIELD = 1;
-    private static final int TIMESTAMP_DELTA_FIELD = 2;
-    private static final int KEY_FIELD = 3;
-    private static final int VALUE_FIELD = 4;
-    private static final int HEADERS_FIELD = 5;
-    private static final int HEADER_KEY_FIELD = 1;
-    private static final int HEADER_VALUE_FIELD = 2;
+    // Field numbers from the generated classes, so the reader follows records.proto by construction.
+    private static final int RECORDS_FIELD = RecordSet.RECORDS_FIELD_NUMBER;
+    private static final int OFFSET_DELTA_FIELD = Record.OFFSET_DELTA_FIELD_NUMBER;
+    private static final int TIMESTAMP_DELTA_FIELD = Record.TIMESTAMP_DELTA_FIELD_NUMBER;
+    private static final int KEY_FIELD = Record.KEY_FIELD_NUMBER;
+    private static final int VALUE_FIELD = Record.VALUE_FIELD_NUMBER;
+    private static final int HEADERS_FIELD = Record.HEADERS_FIELD_NUMBER;
+    private static final int HEADER_KEY_FIELD = RecordHeader.KEY_FIELD_NUMBER;
+    private static final int HEADER_VALUE_FIELD = RecordHeader.VALUE_FIELD_NUMBER;
 
     /** Receives each record of a batch in order; {@code key}/{@code value} are null when absent, never shared. */
     @FunctionalInterface
