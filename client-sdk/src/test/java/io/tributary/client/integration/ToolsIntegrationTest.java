@@ -117,6 +117,10 @@ class ToolsIntegrationTest {
         assertEquals(1, unknownTopic.exitCode());
         assertTrue(unknownTopic.err().contains("unknown topic 'no-such-topic'"), unknownTopic.err());
         assertFalse(unknownTopic.err().contains("\tat "));
+        // The perf consumer checks with its own consumer's metadata, not an admin client: same answer, at once.
+        Run unknownPerfTopic = run(ConsumerPerformance::new, "", with("--topic", "no-such-topic", "--messages", "1"));
+        assertEquals(1, unknownPerfTopic.exitCode());
+        assertTrue(unknownPerfTopic.err().contains("unknown topic 'no-such-topic'"), unknownPerfTopic.err());
     }
 
     @Test
