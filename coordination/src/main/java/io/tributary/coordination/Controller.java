@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>topics under {@code /admin/delete_topics}: delete their znodes (then the request);</li>
  *   <li>partitions without a state (new topics, added partitions): create it, first live replica leading;</li>
- *   <li>partitions whose leader is dead or bounced: elect from the ISR ({@link LeaderElection}), bump the leader
+ *   <li>partitions whose leader is dead or bounced (seen restarting, or registered with another broker epoch than
+ *       the one its state was stamped with at election): elect from the ISR ({@link LeaderElection}), bump the leader
  *       epoch, or go offline; dead brokers leave ISRs; a returning broker is elected where it is the last
  *       in-sync replica of an offline partition (and otherwise is told its partitions as a follower by its own
  *       {@link PartitionRoleTracker});</li>
@@ -129,7 +130,8 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
                 }
                 for (PartitionMetadata p : e.getValue()) {
                     VersionedPartitionState vs = p.state();
-                    Optional<PartitionState> next = LeaderElection.preferred(vs.state(), p.replicas(), live, fence.epoch());
+                    Optional<PartitionState> next = LeaderElection.preferred(vs.state(), p.replicas(), live, fence.epoch())
+                            .map(st -> stamped(st, md));
                     if (next.isPresent() && states.compareAndSetFenced(writer, fence, p.topicPartition(), next.get(), vs.zkVersion()).succeeded()) {
                         log.info("controller {}: auto rebalance: {} led by its preferred replica again: {}", brokerId,
                                 p.topicPartition(), next.get());
@@ -159,8 +161,8 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         enqueue(() -> {
             fence = newFence;
             publishedFence = newFence;
-            // Brokers that bounced before this election are indistinguishable from ones that never left;
-            // their stale leadership is caught by the leader-alive check only if they are gone right now.
+            // A broker that bounced before this election looks like one that never left; a leader among them is
+            // still caught, by the broker epoch its partition state was stamped with (withRestartedLeader).
             knownBrokerEpochs = currentBrokerEpochs(cache.current());
             log.info("broker {} acting as controller, epoch {}", brokerId, newFence.epoch());
             reconcile();
@@ -271,6 +273,33 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         return epochs;
     }
 
+    /**
+     * {@code state} stamped with its leader's current broker epoch, so that a later controller can tell the leader
+     * restarted since this election even if it never saw the restart (see {@link PartitionState}).
+     */
+    private static PartitionState stamped(PartitionState state, ClusterMetadata md) {
+        BrokerInfo leader = state.isOffline() ? null : md.brokers().get(state.leader());
+        return state.withLeaderBrokerEpoch(leader == null ? 0L : leader.brokerEpoch());
+    }
+
+    /**
+     * {@code bounced} plus the partition's leader if its registration's broker epoch is not the one it was elected
+     * with: it restarted since (typically while the controller moved, so no controller saw both incarnations) and
+     * must not go on leading at the old leader epoch.
+     */
+    private static Set<Integer> withRestartedLeader(PartitionState state, ClusterMetadata md, Set<Integer> bounced) {
+        if (state.isOffline() || state.leaderBrokerEpoch() == 0L || bounced.contains(state.leader())) {
+            return bounced;
+        }
+        BrokerInfo leader = md.brokers().get(state.leader());
+        if (leader == null || leader.brokerEpoch() == state.leaderBrokerEpoch()) {
+            return bounced;
+        }
+        Set<Integer> withLeader = new HashSet<>(bounced);
+        withLeader.add(state.leader());
+        return withLeader;
+    }
+
     /** @return false when something must be retried */
     private boolean processDeletions(ClusterMetadata md) throws Exception {
         boolean complete = true;
@@ -312,19 +341,20 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
             }
             boolean unclean = topic.booleanConfig(UNCLEAN_LEADER_ELECTION_ENABLE, uncleanDefault);
             for (PartitionMetadata p : topic.partitions().values()) {
-                complete &= reconcilePartition(p, live, bounced, unclean);
+                complete &= reconcilePartition(p, md, live, bounced, unclean);
             }
         }
         return complete;
     }
 
-    private boolean reconcilePartition(PartitionMetadata p, Set<Integer> live, Set<Integer> bounced, boolean unclean)
-            throws Exception {
+    private boolean reconcilePartition(PartitionMetadata p, ClusterMetadata md, Set<Integer> live, Set<Integer> bounced,
+                                       boolean unclean) throws Exception {
         TopicPartition tp = p.topicPartition();
         Optional<VersionedPartitionState> current = p.stateOptional();
         for (int attempt = 0; attempt < 3; attempt++) {
             if (current.isEmpty()) {
-                Optional<PartitionState> initial = LeaderElection.initialState(p.replicas(), live, fence.epoch());
+                Optional<PartitionState> initial = LeaderElection.initialState(p.replicas(), live, fence.epoch())
+                        .map(st -> stamped(st, md));
                 if (initial.isEmpty()) {
                     log.debug("controller {}: {} has no live replica yet; not creating its state", brokerId, tp);
                     return true;
@@ -338,8 +368,8 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
                 continue;
             }
             VersionedPartitionState vs = current.get();
-            Optional<PartitionState> next = LeaderElection.onBrokerChange(vs.state(), p.replicas(), live, bounced,
-                    unclean, fence.epoch());
+            Optional<PartitionState> next = LeaderElection.onBrokerChange(vs.state(), p.replicas(), live,
+                    withRestartedLeader(vs.state(), md, bounced), unclean, fence.epoch()).map(st -> stamped(st, md));
             if (next.isEmpty()) {
                 return true;
             }
@@ -403,7 +433,8 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
                     continue;
                 }
                 Optional<PartitionState> done = p.state() == null ? Optional.empty()
-                        : LeaderElection.completeReassignment(p.state().state(), target, live, fence.epoch());
+                        : LeaderElection.completeReassignment(p.state().state(), target, live, fence.epoch())
+                                .map(st -> stamped(st, md));
                 if (done.isEmpty()) {
                     remaining.add(e); // Waiting for the new replicas to join the ISR.
                     continue;
@@ -452,7 +483,8 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
                 continue;
             }
             VersionedPartitionState vs = p.get().state();
-            Optional<PartitionState> next = LeaderElection.preferred(vs.state(), p.get().replicas(), live, fence.epoch());
+            Optional<PartitionState> next = LeaderElection.preferred(vs.state(), p.get().replicas(), live, fence.epoch())
+                    .map(st -> stamped(st, md));
             if (next.isPresent()) {
                 CasResult r = states.compareAndSetFenced(writer, fence, tp, next.get(), vs.zkVersion());
                 if (!r.succeeded()) {

@@ -96,6 +96,24 @@ class PartitionFailoverTest {
     }
 
     @Test
+    void leaderRegisteredWithAnotherBrokerEpochThanItWasElectedWithIsReplacedWithANewLeaderEpoch() throws Exception {
+        // What a controller sees when it takes over at the very moment a leader restarted (kill -9 and an immediate
+        // restart): the leader is registered and alive, but not the incarnation that was elected.
+        createTopic("bounced", Map.of(0, List.of(2, 3, 1)), Map.of());
+        TopicPartition tp = new TopicPartition("bounced", 0);
+        VersionedPartitionState elected = cluster.broker(1).partitionStateStore().read(tp).orElseThrow();
+        long epochOf2 = cluster.broker(1).metadata().brokers().get(2).brokerEpoch();
+        assertEquals(epochOf2, elected.state().leaderBrokerEpoch(), "the controller stamps the leader's broker epoch");
+
+        assertTrue(cluster.broker(1).partitionStateStore()
+                .compareAndSet(tp, elected.state().withLeaderBrokerEpoch(epochOf2 - 1), elected.zkVersion()).succeeded());
+        PartitionState moved = cluster.awaitState(tp, "re-elected", s -> s.leaderEpoch() == 1);
+        assertEquals(3, moved.leader(), "the next in-sync replica leads");
+        assertFalse(moved.isr().contains(2), "the restarted leader leaves the ISR until it catches up again");
+        assertEquals(cluster.broker(1).metadata().brokers().get(3).brokerEpoch(), moved.leaderBrokerEpoch());
+    }
+
+    @Test
     void controllerCrashElectsNewControllerWhichMovesTheDeadControllersLeadership() throws Exception {
         createTopic("payments", Map.of(0, List.of(1, 2, 3), 1, List.of(2, 3, 1), 2, List.of(3, 1, 2)), Map.of());
         int old = cluster.activeController().orElseThrow().brokerId();

@@ -77,6 +77,6 @@ class PartitionStateCasTest {
         }
         assertTrue(stored.isr().equals(List.of(1, 2)) || stored.isr().equals(List.of(1, 3)));
         assertEquals("{\"version\":1,\"leader\":1,\"leader_epoch\":0,\"isr\":" + stored.isr().toString().replace(" ", "")
-                + ",\"controller_epoch\":1}", cluster.get("/tributary/brokers/topics/cas/partitions/0/state"));
+                + ",\"controller_epoch\":1" + cluster.leaderStamp(1) + "}", cluster.get("/tributary/brokers/topics/cas/partitions/0/state"));
     }
 }

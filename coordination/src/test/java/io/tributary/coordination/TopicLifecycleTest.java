@@ -71,9 +71,9 @@ class TopicLifecycleTest {
         assertEquals("{\"version\":1,\"topic_id\":\"" + topicId("orders")
                 + "\",\"partitions\":{\"0\":[1,2],\"1\":[2,3],\"2\":[3,1]}}", cluster.get("/tributary/brokers/topics/orders"));
         assertEquals("{\"version\":1,\"config\":{\"retention.ms\":\"86400000\"}}", cluster.get("/tributary/config/topics/orders"));
-        assertEquals("{\"version\":1,\"leader\":1,\"leader_epoch\":0,\"isr\":[1,2],\"controller_epoch\":1}",
+        assertEquals("{\"version\":1,\"leader\":1,\"leader_epoch\":0,\"isr\":[1,2],\"controller_epoch\":1" + cluster.leaderStamp(1) + "}",
                 cluster.get("/tributary/brokers/topics/orders/partitions/0/state"));
-        assertEquals("{\"version\":1,\"leader\":2,\"leader_epoch\":0,\"isr\":[2,3],\"controller_epoch\":1}",
+        assertEquals("{\"version\":1,\"leader\":2,\"leader_epoch\":0,\"isr\":[2,3],\"controller_epoch\":1" + cluster.leaderStamp(2) + "}",
                 cluster.get("/tributary/brokers/topics/orders/partitions/1/state"));
         assertTrue(cluster.get("/tributary/cluster/id").matches("\\{\"version\":1,\"id\":\"[0-9a-f-]{36}\"}"),
                 cluster.get("/tributary/cluster/id"));
@@ -177,7 +177,7 @@ class TopicLifecycleTest {
         assertEquals("{\"version\":1,\"topic_id\":\"" + topicId("growing")
                         + "\",\"partitions\":{\"0\":[1,2],\"1\":[2,3],\"2\":[3,1],\"3\":[1,3]}}",
                 cluster.get("/tributary/brokers/topics/growing"));
-        assertEquals("{\"version\":1,\"leader\":1,\"leader_epoch\":0,\"isr\":[1,3],\"controller_epoch\":1}",
+        assertEquals("{\"version\":1,\"leader\":1,\"leader_epoch\":0,\"isr\":[1,3],\"controller_epoch\":1" + cluster.leaderStamp(1) + "}",
                 cluster.get("/tributary/brokers/topics/growing/partitions/3/state"));
         assertError(ErrorCode.INVALID_PARTITIONS, "must be larger", () -> admin().createPartitions("growing", 4));
     }
@@ -222,7 +222,7 @@ class TopicLifecycleTest {
         });
         assertEquals("{\"version\":1,\"topic_id\":\"" + id + "\",\"partitions\":{\"0\":[2,3]}}",
                 cluster.get("/tributary/brokers/topics/moving"));
-        assertEquals("{\"version\":1,\"leader\":2,\"leader_epoch\":1,\"isr\":[2,3],\"controller_epoch\":1}",
+        assertEquals("{\"version\":1,\"leader\":2,\"leader_epoch\":1,\"isr\":[2,3],\"controller_epoch\":1" + cluster.leaderStamp(2) + "}",
                 cluster.get("/tributary/brokers/topics/moving/partitions/0/state"));
         await("roles updated", WAIT, () -> roles.get(1).saw("stop moving-0 delete=true")
                 && roles.get(2).saw("leader moving-0 epoch=1") && roles.get(3).saw("follower moving-0 of=2 epoch=1"));
@@ -250,7 +250,7 @@ class TopicLifecycleTest {
         PartitionState s = cluster.awaitState(tp, "preferred leader back", st -> st.leader() == preferred);
         assertEquals(2, s.leaderEpoch());
         assertEquals("{\"version\":1,\"leader\":" + preferred + ",\"leader_epoch\":2,\"isr\":[" + other + "," + preferred
-                + "],\"controller_epoch\":1}", cluster.get("/tributary/brokers/topics/pref/partitions/0/state"));
+                + "],\"controller_epoch\":1" + cluster.leaderStamp(preferred) + "}", cluster.get("/tributary/brokers/topics/pref/partitions/0/state"));
         await("request removed", WAIT, () -> {
             try {
                 return cluster.stat("/tributary/admin/preferred_replica_election") == null;
@@ -287,8 +287,10 @@ class TopicLifecycleTest {
         // Brokers start one by one, so the ISR is whichever replicas were registered when the state was made.
         String epoch = cluster.get("/tributary/controller_epoch");
         String state = cluster.get("/tributary/brokers/topics/fresh/partitions/0/state");
-        assertTrue(state.equals("{\"version\":1,\"leader\":2,\"leader_epoch\":0,\"isr\":[2,3],\"controller_epoch\":" + epoch + "}")
-                || state.equals("{\"version\":1,\"leader\":2,\"leader_epoch\":0,\"isr\":[2],\"controller_epoch\":" + epoch + "}"),
+        assertTrue(state.equals("{\"version\":1,\"leader\":2,\"leader_epoch\":0,\"isr\":[2,3],\"controller_epoch\":" + epoch
+                        + cluster.leaderStamp(2) + "}")
+                || state.equals("{\"version\":1,\"leader\":2,\"leader_epoch\":0,\"isr\":[2],\"controller_epoch\":" + epoch
+                        + cluster.leaderStamp(2) + "}"),
                 state);
     }
 }

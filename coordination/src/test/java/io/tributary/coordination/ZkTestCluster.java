@@ -105,6 +105,11 @@ final class ZkTestCluster implements AutoCloseable {
         return brokers.get(id);
     }
 
+    /** The {@code ,"leader_broker_epoch":N} a controller stamps into the state of a partition {@code leader} leads. */
+    String leaderStamp(int leader) {
+        return ",\"leader_broker_epoch\":" + brokers.get(leader).metadata().brokers().get(leader).brokerEpoch();
+    }
+
     /** Clean shutdown: ephemerals deleted at once. */
     void stopBroker(int id) {
         BrokerCoordination b = brokers.remove(id);

@@ -5,6 +5,7 @@ import io.tributary.broker.partition.LeaderState;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.CasResult;
+import io.tributary.coordination.PartitionMetadata;
 import io.tributary.coordination.PartitionState;
 import io.tributary.coordination.PartitionStateStore;
 import io.tributary.coordination.VersionedPartitionState;
@@ -97,7 +98,16 @@ public final class IsrManager implements Closeable {
         if (!sessionServing.getAsBoolean() || s.leader() != partition.localBrokerId() || newIsr.equals(s.isr())) {
             return;
         }
-        PartitionState next = new PartitionState(s.leader(), s.leaderEpoch(), newIsr, s.controllerEpoch());
+        // Keep the controller's stamp of the leader's broker epoch (it changes only with the leader epoch): it is how a
+        // later controller tells that this leader restarted since it was elected.
+        long leaderBrokerEpoch = partitions.metadata().partition(tp)
+                .flatMap(PartitionMetadata::stateOptional)
+                .map(VersionedPartitionState::state)
+                .filter(current -> current.leaderEpoch() == s.leaderEpoch() && current.leader() == s.leader())
+                .map(PartitionState::leaderBrokerEpoch)
+                .orElse(0L);
+        PartitionState next = new PartitionState(s.leader(), s.leaderEpoch(), newIsr, s.controllerEpoch())
+                .withLeaderBrokerEpoch(leaderBrokerEpoch);
         try {
             CasResult result = store.get().compareAndSet(tp, next, s.stateZkVersion());
             if (result instanceof CasResult.Written w) {
