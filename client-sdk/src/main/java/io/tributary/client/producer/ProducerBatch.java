@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * batch belongs to the sender thread alone.
  */
 public final class ProducerBatch {
+    private static final int MAX_PRESIZED_RECORDS = 4096;
     private final TopicPartition topicPartition;
     private final long sequenceNumber;
     private final long createdMs;
@@ -44,9 +45,9 @@ public final class ProducerBatch {
                   long deliveryTimeoutMs, int initialCapacityBytes, int firstRecordSizeBytes) {
         this.topicPartition = topicPartition;
         this.result = new ProduceRequestResult(topicPartition);
-        // Sized for as many records like the first as the initial capacity holds: regrowing the list is otherwise
-        // a steady source of garbage at high send rates.
-        this.futures = new ArrayList<>(Math.max(10, initialCapacityBytes / Math.max(1, firstRecordSizeBytes)));
+        // Sized for as many records like the first as the initial capacity holds (regrowing the list is otherwise a
+        // steady source of garbage at high send rates), capped so tiny records in huge batches do not over-reserve.
+        this.futures = new ArrayList<>(Math.min(MAX_PRESIZED_RECORDS, Math.max(10, initialCapacityBytes / Math.max(1, firstRecordSizeBytes))));
         this.sequenceNumber = sequenceNumber;
         this.createdMs = createdMs;
         this.deliveryDeadlineMs = createdMs + deliveryTimeoutMs;
