@@ -964,7 +964,12 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         }
         long next = st.nextFetchOffset;
         try {
+            // Batches lie back to back from position 0; each is also parsed from its ByteString substring, in place.
+            int batchStart = 0;
             for (RecordBatch batch : RecordBatch.iterate(records.asReadOnlyByteBuffer())) {
+                int batchEnd = batchStart + batch.sizeInBytes();
+                ByteString batchBytes = records.substring(batchStart, batchEnd);
+                batchStart = batchEnd;
                 if (config.checkCrcs()) {
                     batch.ensureValid(Integer.MAX_VALUE);
                 }
@@ -977,7 +982,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 long firstTimestamp = batch.firstTimestamp();
                 long maxTimestamp = batch.maxTimestamp();
                 int leaderEpoch = batch.leaderEpoch();
-                RecordReader.read(batch, RecordBodies.DEFAULT_MAX_DECOMPRESSED_BYTES, (offsetDelta, timestampDelta, key, value, headers) -> {
+                RecordReader.read(batch, batchBytes, RecordBodies.DEFAULT_MAX_DECOMPRESSED_BYTES, (offsetDelta, timestampDelta, key, value, headers) -> {
                     long offset = baseOffset + offsetDelta;
                     if (offset < from) {
                         return; // the first batch may start before the position asked for

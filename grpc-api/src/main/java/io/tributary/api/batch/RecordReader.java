@@ -1,5 +1,6 @@
 package io.tributary.api.batch;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.tributary.api.ErrorCode;
@@ -48,13 +49,24 @@ public final class RecordReader {
      * @throws TributaryException CORRUPT_MESSAGE when the body does not decompress or parse
      */
     public static void read(RecordBatch batch, int maxDecompressedBytes, Visitor visitor) {
+        read(batch, null, maxDecompressedBytes, visitor);
+    }
+
+    /**
+     * As {@link #read(RecordBatch, int, Visitor)}, for a batch that also exists as {@code batchBytes} (e.g. a
+     * substring of a received protobuf {@code bytes} field): an uncompressed body is then parsed in place. A read-only
+     * heap ByteBuffer, which is all a ByteString hands out, would otherwise be copied whole before parsing.
+     */
+    public static void read(RecordBatch batch, ByteString batchBytes, int maxDecompressedBytes, Visitor visitor) {
         Compression compression = batch.compression();
         if (compression == null) {
             throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "unknown compression id in " + batch);
         }
         try {
             CodedInputStream in;
-            if (compression == Compression.NONE) {
+            if (compression == Compression.NONE && batchBytes != null) {
+                in = batchBytes.substring(RecordBatch.HEADER_SIZE).newCodedInput();
+            } else if (compression == Compression.NONE) {
                 ByteBuffer body = batch.body();
                 in = body.hasArray()
                         ? CodedInputStream.newInstance(body.array(), body.arrayOffset() + body.position(), body.remaining())

@@ -66,6 +66,25 @@ class RecordReaderTest {
     }
 
     @Test
+    void readingFromTheBatchesByteStringGivesTheSameRecords() {
+        ByteBuffer batch = RecordBatchBuilder.create().append(5L, "k".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3})
+                .append(9L, null, new byte[0], List.of(new Header("h", null))).build();
+        ByteString bytes = ByteString.copyFrom(batch.duplicate());
+        List<Seen> viaString = new ArrayList<>();
+        RecordReader.read(RecordBatch.wrap(bytes.asReadOnlyByteBuffer()), bytes, RecordBodies.DEFAULT_MAX_DECOMPRESSED_BYTES,
+                (o, t, k, v, h) -> viaString.add(new Seen(o, t, k, v, h)));
+        List<Seen> viaBuffer = read(batch.duplicate());
+        assertEquals(viaBuffer.size(), viaString.size());
+        for (int i = 0; i < viaBuffer.size(); i++) {
+            assertEquals(viaBuffer.get(i).offsetDelta(), viaString.get(i).offsetDelta());
+            assertEquals(viaBuffer.get(i).timestampDelta(), viaString.get(i).timestampDelta());
+            assertArrayEquals(viaBuffer.get(i).key(), viaString.get(i).key());
+            assertArrayEquals(viaBuffer.get(i).value(), viaString.get(i).value());
+            assertEquals(viaBuffer.get(i).headers(), viaString.get(i).headers());
+        }
+    }
+
+    @Test
     void presentButEmptyStaysEmptyAndAbsentStaysNull() {
         List<Seen> seen = read(RecordBatchBuilder.create().append(5L, new byte[0], null).build());
         assertArrayEquals(new byte[0], seen.get(0).key());
