@@ -967,15 +967,15 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
             // Batches lie back to back from position 0; each is also parsed from its ByteString substring, in place.
             int batchStart = 0;
             for (RecordBatch batch : RecordBatch.iterate(records.asReadOnlyByteBuffer())) {
-                int batchEnd = batchStart + batch.sizeInBytes();
-                ByteString batchBytes = records.substring(batchStart, batchEnd);
-                batchStart = batchEnd;
+                int thisStart = batchStart;
+                batchStart += batch.sizeInBytes();
                 if (config.checkCrcs()) {
                     batch.ensureValid(Integer.MAX_VALUE);
                 }
                 if (batch.nextOffset() <= next) {
                     continue;
                 }
+                ByteString batchBytes = records.substring(thisStart, batchStart);
                 long from = next;
                 TimestampType type = batch.timestampType();
                 long baseOffset = batch.baseOffset();

@@ -40,10 +40,8 @@ public final class GroupMemberDriver implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     public final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
     public final List<TopicPartition> everRevoked = new CopyOnWriteArrayList<>();
-    public final List<TopicPartition> everAssigned = new CopyOnWriteArrayList<>();
     public final List<TopicPartition> everLost = new CopyOnWriteArrayList<>();
     public final AtomicInteger rebalanceCallbacks = new AtomicInteger();
-    public final AtomicInteger consumed = new AtomicInteger();
     /** Offsets this member saw acknowledged by commitSync, per partition (the highest). */
     public final Map<TopicPartition, Long> acknowledgedCommits = new ConcurrentHashMap<>();
 
@@ -75,7 +73,6 @@ public final class GroupMemberDriver implements AutoCloseable {
                         rebalanceCallbacks.incrementAndGet();
                     }
                     owned.addAll(partitions);
-                    everAssigned.addAll(partitions);
                 }
 
                 @Override
@@ -90,7 +87,6 @@ public final class GroupMemberDriver implements AutoCloseable {
                 Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
                 for (ConsumerRecord<String, String> r : records) {
                     deliveries.computeIfAbsent(new Delivery(r.partition(), r.offset()), k -> new AtomicInteger()).incrementAndGet();
-                    consumed.incrementAndGet();
                     processed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                 }
                 if (!processed.isEmpty()) {
