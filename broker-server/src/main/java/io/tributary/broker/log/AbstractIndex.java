@@ -3,6 +3,7 @@ package io.tributary.broker.log;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -11,42 +12,49 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A memory-mapped file of fixed-size entries sorted by a key, searched by binary search. Subclasses add only the
- * entry layout. The file of an active segment is preallocated to its maximum size, so appends never grow it; it is
- * trimmed to its entries when the segment stops being active or is closed. There is no checksum: an index that
- * fails {@link #sanityCheck} is rebuilt from the log, which is the truth.
+ * entry layout. A writable index starts small and doubles its file and mapping when an append needs room, up to
+ * {@code maxIndexSize}; it is trimmed to its entries when the segment stops being active or is closed. There is no
+ * checksum: an index that fails {@link #sanityCheck} is rebuilt from the log, which is the truth.
+ *
+ * <p>Why not preallocate the maximum size (as Kafka does): the file is sparse, and the first touch of a mapped page
+ * faults in a whole readahead window of holes, each page zeroed by the kernel. With a large {@code read_ahead_kb}
+ * (8 MiB on some virtual disks) every new segment's first index entry then cost milliseconds of CPU, and a broker
+ * with 1,000 partitions spent most of its CPU zeroing index pages. A file only as long as its entries need bounds
+ * that window.
  *
  * <p>Thread-safety: every method takes the index lock, so one appender and any number of readers may use an index
  * concurrently. Appends and truncation are additionally serialised by the owning log's lock.
  */
 abstract class AbstractIndex implements Closeable {
+    /** First mapping of a writable index; doubled as appends need room. */
+    static final int INITIAL_MAPPED_BYTES = 8 * 1024;
+
     protected final ReentrantLock lock = new ReentrantLock();
     protected final long baseOffset;
-    private final int maxIndexSize;
     private volatile Path file;
     private MappedByteBuffer mmap;
     private int entries;
-    private int maxEntries;
+    /** Hard limit: appends beyond it fail and the owning segment rolls first ({@link #isFull()}). */
+    private final int maxEntries;
 
     /**
      * Opens or creates the index file. An existing file keeps its entries (its length, rounded down to whole
-     * entries, says how many); a writable index is then grown to {@code maxIndexSize} for appends.
+     * entries, says how many); a writable index gets room for a few more appends (it grows as it fills).
      */
     protected AbstractIndex(Path file, long baseOffset, int maxIndexSize, boolean writable) throws IOException {
         this.file = file;
         this.baseOffset = baseOffset;
-        this.maxIndexSize = maxIndexSize;
         boolean existed = Files.exists(file);
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            long length = raf.length();
-            if (!existed || length == 0) {
-                length = 0;
-            }
+            long length = existed ? raf.length() : 0;
             int validEntries = (int) (length / entrySize());
-            long mappedLength = writable ? Math.max(roundDown(maxIndexSize), validEntries * (long) entrySize()) : validEntries * (long) entrySize();
+            long validBytes = validEntries * (long) entrySize();
+            long mappedLength = writable ? Math.max(validBytes, roundDown(Math.min(maxIndexSize, INITIAL_MAPPED_BYTES))) : validBytes;
             raf.setLength(mappedLength);
             this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, mappedLength);
             this.entries = validEntries;
-            this.maxEntries = (int) (mappedLength / entrySize());
+            // An existing file longer than today's limit keeps its entries; it just takes no more.
+            this.maxEntries = Math.max(validEntries, (int) (roundDown(maxIndexSize) / entrySize()));
         }
     }
 
@@ -104,17 +112,31 @@ abstract class AbstractIndex implements Closeable {
         T apply(MappedByteBuffer buffer, int entries);
     }
 
-    /** Reserves the next slot; returns its byte position. Caller holds {@link #lock}. */
-    protected int nextSlotPosition() {
-        if (entries >= maxEntries) {
-            throw new IllegalStateException("index " + file + " is full (" + entries + " entries)");
-        }
-        return entries * entrySize();
+    /** Writes one entry at {@code position} of {@code buffer}; no other access. */
+    @FunctionalInterface
+    protected interface EntryWriter {
+        void write(MappedByteBuffer buffer, int position);
     }
 
-    /** Publishes the slot written at {@link #nextSlotPosition()}. Caller holds {@link #lock}. */
-    protected void commitSlot() {
-        entries++;
+    /** Appends one entry after the last, growing the file first when the mapping is full. */
+    protected void appendEntry(EntryWriter writer) {
+        lock.lock();
+        try {
+            if (entries >= maxEntries) {
+                throw new IllegalStateException("index " + file + " is full (" + entries + " entries)");
+            }
+            int position = entries * entrySize();
+            if (position + entrySize() > mmap.capacity()) {
+                long doubled = Math.max(INITIAL_MAPPED_BYTES, 2L * mmap.capacity());
+                remap((int) Math.min(doubled, (long) maxEntries * entrySize()));
+            }
+            writer.write(mmap, position);
+            entries++;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot grow index " + file, e);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -195,32 +217,26 @@ abstract class AbstractIndex implements Closeable {
     /** Subclass invariants of one entry; throws {@link CorruptIndexException}. Caller holds {@link #lock}. */
     protected abstract void checkEntry(MappedByteBuffer buffer, int n, long logSize);
 
-    /** Shrinks the file to its entries, so a closed or inactive index takes no preallocated space. */
+    /** Shrinks the file to its entries, so a closed or inactive index takes no spare space. */
     public void trimToValidSize() throws IOException {
-        resize(entries() * entrySize());
-    }
-
-    /** Grows an index back to its maximum size so the segment can take appends again (after truncation). */
-    public void growToMaxSize() throws IOException {
-        resize((int) Math.max(roundDown(maxIndexSize), entries() * (long) entrySize()));
-    }
-
-    private void resize(int newSize) throws IOException {
         lock.lock();
         try {
-            int rounded = (newSize / entrySize()) * entrySize();
-            if (rounded == mmap.capacity()) {
-                return;
-            }
-            mmap.force();
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-                raf.setLength(rounded);
-                // The old mapping is released by the GC: unmapping by hand could crash a reader still holding it.
-                mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, rounded);
-                maxEntries = rounded / entrySize();
+            int validBytes = entries * entrySize();
+            if (validBytes != mmap.capacity()) {
+                mmap.force();
+                remap(validBytes);
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Sets the file length and maps it anew. Caller holds {@link #lock}. */
+    private void remap(int length) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(length);
+            // The old mapping is released by the GC: unmapping by hand could crash a reader still holding it.
+            mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, length);
         }
     }
 

@@ -77,12 +77,9 @@ final class OffsetIndex extends AbstractIndex {
                             + ") does not follow the last entry " + last + " in " + file());
                 }
             }
-            withBuffer((buffer, unused) -> {
-                int at = nextSlotPosition();
+            appendEntry((buffer, at) -> {
                 buffer.putInt(at, (int) relative);
                 buffer.putInt(at + 4, position);
-                commitSlot();
-                return null;
             });
         } finally {
             lock.unlock();

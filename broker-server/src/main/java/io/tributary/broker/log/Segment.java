@@ -230,12 +230,10 @@ final class Segment implements Closeable {
         finishRebuild();
     }
 
-    /** Empties the indexes at full capacity: an inactive segment's trimmed index may hold fewer slots than needed. */
-    private void resetIndexesForRebuild() throws IOException {
+    /** Empties the indexes; appends grow them again as the rebuild needs. */
+    private void resetIndexesForRebuild() {
         offsetIndex.reset();
         timeIndex.reset();
-        offsetIndex.growToMaxSize();
-        timeIndex.growToMaxSize();
     }
 
     private void finishRebuild() throws IOException {
@@ -488,11 +486,9 @@ final class Segment implements Closeable {
         timeIndex.trimToValidSize();
     }
 
-    /** Called when a truncation makes this segment the active one again. */
-    void onBecomeActive() throws IOException {
+    /** Called when a truncation makes this segment the active one again; its indexes grow on the next appends. */
+    void onBecomeActive() {
         active = true;
-        offsetIndex.growToMaxSize();
-        timeIndex.growToMaxSize();
     }
 
     void flush() throws IOException {

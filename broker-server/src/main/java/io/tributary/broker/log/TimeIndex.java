@@ -66,12 +66,9 @@ final class TimeIndex extends AbstractIndex {
             if (entries() > 0 && (timestamp <= last.timestamp() || offset <= last.offset())) {
                 return;
             }
-            withBuffer((buffer, unused) -> {
-                int at = nextSlotPosition();
+            appendEntry((buffer, at) -> {
                 buffer.putLong(at, timestamp);
                 buffer.putInt(at + 8, (int) relative);
-                commitSlot();
-                return null;
             });
         } finally {
             lock.unlock();
