@@ -54,7 +54,7 @@ final class Segment implements Closeable {
      */
     private volatile long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
     private int bytesSinceLastIndexEntry;
-    /** Whether this is the segment taking appends; its indexes are preallocated, others trimmed. */
+    /** Whether this is the segment taking appends; its indexes have room to grow, others are trimmed. */
     private boolean active;
 
     private Segment(long baseOffset, int indexIntervalBytes, FileChannel channel, Path logFile,
@@ -80,14 +80,14 @@ final class Segment implements Closeable {
      * Opens (or creates) the segment at {@code baseOffset} in {@code dir}. The indexes are opened as they are on
      * disk; call {@link #loadIndexes} or {@link #recover} before trusting them.
      *
-     * @param writable whether the segment will take appends (its indexes are then preallocated)
+     * @param writable whether the segment will take appends (its indexes then get room to grow)
      */
     static Segment open(Path dir, long baseOffset, LogConfig config, boolean writable) throws IOException {
         return open(dir, baseOffset, config, writable, "");
     }
 
     /**
-     * Creates the segment the log cleaner writes: {@code <baseOffset>.log.cleaned} and its indexes, preallocated
+     * Creates the segment the log cleaner writes: {@code <baseOffset>.log.cleaned} and its indexes, writable
      * like an active segment's until {@link #onBecomeInactive} trims them. It is renamed into place by
      * {@link #changeFileSuffix} when it replaces the segments it was cleaned from.
      */
@@ -479,7 +479,7 @@ final class Segment implements Closeable {
         return removed;
     }
 
-    /** Called when the segment stops being the active one: trims the preallocated indexes. */
+    /** Called when the segment stops being the active one: trims the indexes to their entries. */
     void onBecomeInactive() throws IOException {
         active = false;
         offsetIndex.trimToValidSize();
