@@ -123,7 +123,7 @@ public record LogConfig(
             .define(SEGMENT_MS, LONG, 7L * 24 * 60 * 60 * 1000, atLeast(1),
                     "Roll a new segment once the active one's first batch is this old, even if it is not full.")
             .define(SEGMENT_INDEX_BYTES, INT, 10 * 1024 * 1024, atLeast(12),
-                    "Preallocated size of each segment's offset and time index; a full index rolls the segment.")
+                    "Maximum size of each segment's offset and time index (they grow to it as entries are added); a full index rolls the segment.")
             .define(INDEX_INTERVAL_BYTES, INT, 4096, atLeast(0),
                     "Add an offset index entry after this many bytes of batches: smaller is faster lookup, bigger index.")
             .define(RETENTION_MS, LONG, 7L * 24 * 60 * 60 * 1000, atLeast(-1),
