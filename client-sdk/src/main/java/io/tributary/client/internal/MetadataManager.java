@@ -113,15 +113,24 @@ public final class MetadataManager implements MetadataSource {
     }
 
     /**
+     * The current metadata if it already knows {@code topic}, else null; never waits or calls a broker. Either way
+     * the topic is kept in later refreshes.
+     */
+    public Cluster cachedWithTopic(String topic) {
+        topicsOfInterest.add(topic);
+        Cluster cluster = current.get();
+        return cluster.partitionCountForTopic(topic) != null ? cluster : null;
+    }
+
+    /**
      * Waits until the topic's partitions are known, refreshing as needed.
      *
      * @throws TributaryTimeoutException when the topic is still unknown after {@code maxWaitMs}
      * @throws TributaryException at once for a non-retriable topic error (e.g. an invalid name)
      */
     public Cluster awaitTopic(String topic, long maxWaitMs) {
-        topicsOfInterest.add(topic);
-        Cluster cluster = current.get();
-        if (cluster.partitionCountForTopic(topic) != null) {
+        Cluster cluster = cachedWithTopic(topic);
+        if (cluster != null) {
             return cluster;
         }
         long deadline = System.currentTimeMillis() + maxWaitMs;

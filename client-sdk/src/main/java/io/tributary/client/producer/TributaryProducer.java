@@ -142,9 +142,17 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
         if (fatal != null) {
             throw fatal;
         }
-        long startMs = System.currentTimeMillis();
-        Cluster cluster = metadata.awaitTopic(record.topic(), maxBlockMs);
-        long remainingMs = Math.max(0, maxBlockMs - (System.currentTimeMillis() - startMs));
+        // One clock read per record unless metadata has to be fetched: the profile of the perf tool showed the clock
+        // reads (four per record before) at 7% of its CPU.
+        long nowMs = System.currentTimeMillis();
+        long remainingMs = maxBlockMs;
+        Cluster cluster = metadata.cachedWithTopic(record.topic());
+        if (cluster == null) {
+            cluster = metadata.awaitTopic(record.topic(), maxBlockMs);
+            long afterMs = System.currentTimeMillis();
+            remainingMs = Math.max(0, maxBlockMs - (afterMs - nowMs));
+            nowMs = afterMs;
+        }
         byte[] keyBytes = keySerializer.serialize(record.topic(), record.key());
         byte[] valueBytes = valueSerializer.serialize(record.topic(), record.value());
         int size = RecordAccumulator.estimateRecordSizeBytes(keyBytes, valueBytes, record.headers());
@@ -156,19 +164,20 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
             throw new TributaryException(ErrorCode.MESSAGE_TOO_LARGE, "the record is " + size
                     + " bytes when serialized, larger than buffer.memory " + config.bufferMemoryBytes() + " bytes");
         }
-        long timestampMs = record.timestampMs() != null ? record.timestampMs() : System.currentTimeMillis();
+        long timestampMs = record.timestampMs() != null ? record.timestampMs() : nowMs;
         int partition = partition(record, keyBytes, valueBytes, cluster);
         TopicPartition tp = topicPartition(record.topic(), partition);
         boolean abortOnNewBatch = record.partition() == null;
         RecordAccumulator.AppendResult result = accumulator.append(tp, timestampMs, keyBytes, valueBytes, record.headers(),
-                callback, remainingMs, abortOnNewBatch, System.currentTimeMillis());
+                callback, remainingMs, abortOnNewBatch, nowMs);
         if (result.abortedForNewBatch()) {
             partitioner.onNewBatch(record.topic(), cluster, partition);
             partition = partition(record, keyBytes, valueBytes, cluster);
             tp = topicPartition(record.topic(), partition);
-            remainingMs = Math.max(0, maxBlockMs - (System.currentTimeMillis() - startMs));
+            long retryMs = System.currentTimeMillis();
+            remainingMs = Math.max(0, remainingMs - (retryMs - nowMs));
             result = accumulator.append(tp, timestampMs, keyBytes, valueBytes, record.headers(), callback, remainingMs, false,
-                    System.currentTimeMillis());
+                    retryMs);
         }
         if (result.batchIsFull() || result.newBatchCreated()) {
             sender.wakeup();

@@ -79,7 +79,8 @@ public final class ProducerPerformance extends ToolCommand {
                         firstError.compareAndSet(null, e);
                         stats.error();
                     } else {
-                        stats.record(index, (int) (System.currentTimeMillis() - sendStartMs), payload.length, System.currentTimeMillis());
+                        long nowMs = System.currentTimeMillis();
+                        stats.record(index, (int) (nowMs - sendStartMs), payload.length, nowMs);
                     }
                 });
                 throttle(i + 1, startMs);
