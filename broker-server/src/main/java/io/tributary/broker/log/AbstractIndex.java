@@ -97,7 +97,10 @@ abstract class AbstractIndex implements Closeable {
         return entries() * entrySize();
     }
 
-    /** Runs {@code body} with the lock held and the mapped buffer; for subclasses' reads and writes. */
+    /**
+     * Runs {@code body} with the lock held and the mapped buffer; for subclasses' reads. The buffer must not escape
+     * {@code body}: a later append may replace and release it.
+     */
     protected <T> T withBuffer(BufferFunction<T> body) {
         lock.lock();
         try {
@@ -233,11 +236,16 @@ abstract class AbstractIndex implements Closeable {
 
     /** Sets the file length and maps it anew. Caller holds {@link #lock}. */
     private void remap(int length) throws IOException {
+        MappedByteBuffer old = mmap;
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(length);
-            // The old mapping is released by the GC: unmapping by hand could crash a reader still holding it.
             mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, length);
         }
+        // Every access to a mapping happens under the lock and through this field, so nothing can reach the old one
+        // now. Left to the GC, an old mapping outlives its use until its buffer object is collected, which for an
+        // object that reached the old generation may take hours; a growing index swaps mappings a dozen times per
+        // segment, and thousands of partitions would pile up mappings towards vm.max_map_count.
+        Mappings.unmap(old);
     }
 
     public void flush() {

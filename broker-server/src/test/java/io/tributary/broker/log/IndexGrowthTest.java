@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class IndexGrowthTest {
     @TempDir
@@ -31,6 +32,22 @@ class IndexGrowthTest {
             }
         }
         assertEquals(3L * AbstractIndex.INITIAL_MAPPED_BYTES, Files.size(file), "closing trims the file to its entries");
+    }
+
+    @Test
+    void growingAnIndexReleasesEachReplacedMappingAtOnce() throws IOException {
+        Path maps = Path.of("/proc/self/maps");
+        assumeTrue(Files.isReadable(maps) && Mappings.canUnmap(), "needs /proc/self/maps and explicit unmapping");
+        Path file = dir.resolve("00000000000000000000.index");
+        try (OffsetIndex index = new OffsetIndex(file, 0, 10 * 1024 * 1024, true)) {
+            int entries = 64 * AbstractIndex.INITIAL_MAPPED_BYTES / OffsetIndex.ENTRY_SIZE; // six doublings
+            for (int i = 0; i < entries; i++) {
+                index.append(i, i * 100);
+            }
+            long mappings = Files.readAllLines(maps).stream().filter(line -> line.endsWith(file.toString())).count();
+            assertEquals(1, mappings, "only the current mapping of " + file + " may remain");
+            assertEquals(new OffsetIndex.OffsetPosition(entries - 1, (entries - 1) * 100), index.lookup(entries + 5L));
+        }
     }
 
     @Test
