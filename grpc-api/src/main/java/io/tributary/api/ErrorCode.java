@@ -41,6 +41,8 @@ public enum ErrorCode {
     STALE_CONTROLLER_EPOCH(false, Status.Code.FAILED_PRECONDITION, "the request comes from a deposed controller"),
     REASSIGNMENT_IN_PROGRESS(false, Status.Code.FAILED_PRECONDITION, "a partition reassignment is already running"),
     BROKER_NOT_AVAILABLE(true, Status.Code.UNAVAILABLE, "the broker is not available"),
+    // Never sent by a broker: clients name a call that a closed connection or a dead peer cut short with it.
+    NETWORK_EXCEPTION(true, Status.Code.UNAVAILABLE, "the connection to the broker closed before the call completed"),
 
     // Produce.
     INVALID_REQUIRED_ACKS(false, Status.Code.INVALID_ARGUMENT, "acks must be 0, 1 or -1 (all)"),

@@ -9,6 +9,7 @@ import io.tributary.api.v1.OffsetCommit;
 import io.tributary.client.TributaryTimeoutException;
 import io.tributary.client.config.ConsumerConfig;
 import io.tributary.client.internal.ChannelPool;
+import io.tributary.client.internal.Errors;
 import io.tributary.client.internal.GroupsClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -224,7 +225,7 @@ final class ConsumerCoordinator {
         } catch (InterruptedException e) {
             throw new io.tributary.client.InterruptException("interrupted in commitSync", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new TributaryException(ErrorCode.UNKNOWN_SERVER_ERROR, e.getCause().toString());
+            throw e.getCause() instanceof RuntimeException r ? r : Errors.fromThrowable(e.getCause());
         } finally {
             invokeCompletedCallbacks();
         }

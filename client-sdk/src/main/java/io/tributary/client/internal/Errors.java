@@ -10,6 +10,8 @@ import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
 import io.tributary.api.v1.Error;
 
+import java.io.IOException;
+
 /**
  * The one place where the client turns broker errors back into the {@link ErrorCode} catalogue: a failed call's
  * gRPC status (with its {@code google.rpc.ErrorInfo} detail) and a per-partition {@code Error} inside a
@@ -20,6 +22,9 @@ import io.tributary.api.v1.Error;
 public final class Errors {
     /** The ErrorInfo domain brokers put on every Tributary error. */
     public static final String DOMAIN = "tributary.io";
+
+    /** How far down a cause chain to look; real chains are two or three deep, a cycle must not loop forever. */
+    private static final int MAX_CAUSE_DEPTH = 8;
 
     private Errors() {
     }
@@ -41,9 +46,11 @@ public final class Errors {
     }
 
     /**
-     * Maps any failure of a gRPC call. A status with Tributary's ErrorInfo keeps its name; a bare transport
-     * status is named by what it means to a client: a broker it cannot reach is BROKER_NOT_AVAILABLE
-     * (retriable elsewhere), a deadline is REQUEST_TIMED_OUT.
+     * Maps any failure of a gRPC call. A status with Tributary's ErrorInfo is the broker's own answer and keeps its
+     * name; that is the only way a call can fail fatally. A status without one did not come from a broker's handler
+     * (the broker's error interceptor puts ErrorInfo on every failure it sends), so it is named by what it means to
+     * a client: a broker it cannot reach is BROKER_NOT_AVAILABLE, a deadline is REQUEST_TIMED_OUT, and a call that
+     * a closed connection cut short is NETWORK_EXCEPTION, all retriable.
      */
     public static TributaryException fromThrowable(Throwable t) {
         if (t instanceof TributaryException te) {
@@ -52,20 +59,41 @@ public final class Errors {
         Status status = Status.fromThrowable(t);
         ErrorCode code = errorInfoCode(t);
         if (code == null) {
-            code = switch (status.getCode()) {
-                case UNAVAILABLE -> ErrorCode.BROKER_NOT_AVAILABLE;
-                case DEADLINE_EXCEEDED -> ErrorCode.REQUEST_TIMED_OUT;
-                case CANCELLED -> ErrorCode.BROKER_NOT_AVAILABLE;
-                case UNIMPLEMENTED -> ErrorCode.UNSUPPORTED_VERSION;
-                case PERMISSION_DENIED, UNAUTHENTICATED -> ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
-                case INVALID_ARGUMENT -> ErrorCode.INVALID_REQUEST;
-                case NOT_FOUND -> ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-                case RESOURCE_EXHAUSTED -> ErrorCode.THROTTLING_QUOTA_EXCEEDED;
-                default -> ErrorCode.UNKNOWN_SERVER_ERROR;
-            };
+            code = bareStatusCode(status.getCode(), t);
         }
         String description = status.getDescription() != null ? status.getDescription() : code.description();
         return new TributaryException(code, code.name() + ": " + description, t);
+    }
+
+    private static ErrorCode bareStatusCode(Status.Code grpcCode, Throwable t) {
+        return switch (grpcCode) {
+            case UNAVAILABLE -> ErrorCode.BROKER_NOT_AVAILABLE;
+            case DEADLINE_EXCEEDED -> ErrorCode.REQUEST_TIMED_OUT;
+            case CANCELLED -> ErrorCode.BROKER_NOT_AVAILABLE;
+            case UNIMPLEMENTED -> ErrorCode.UNSUPPORTED_VERSION;
+            case PERMISSION_DENIED, UNAUTHENTICATED -> ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+            case INVALID_ARGUMENT -> ErrorCode.INVALID_REQUEST;
+            case NOT_FOUND -> ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+            case RESOURCE_EXHAUSTED -> ErrorCode.THROTTLING_QUOTA_EXCEEDED;
+            // grpc-java reports a write on a connection the peer already closed as UNKNOWN "channel closed", and
+            // some connection failures as INTERNAL, depending on which event-loop step noticed the close first.
+            default -> connectionLost(t) ? ErrorCode.NETWORK_EXCEPTION : ErrorCode.UNKNOWN_SERVER_ERROR;
+        };
+    }
+
+    /**
+     * Whether the failure was raised by this client's own transport because the connection went away. Causes never
+     * travel over the wire, so an I/O exception in the chain (ClosedChannelException, a reset connection) is local
+     * evidence, not something a broker said.
+     */
+    static boolean connectionLost(Throwable t) {
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < MAX_CAUSE_DEPTH; c = c.getCause(), depth++) {
+            if (c instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ErrorCode errorInfoCode(Throwable t) {
@@ -96,7 +124,7 @@ public final class Errors {
     public static boolean needsMetadataRefresh(ErrorCode code) {
         return switch (code) {
             case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
-                    UNKNOWN_TOPIC_OR_PARTITION, BROKER_NOT_AVAILABLE, REQUEST_TIMED_OUT, NOT_CONTROLLER -> true;
+                    UNKNOWN_TOPIC_OR_PARTITION, BROKER_NOT_AVAILABLE, NETWORK_EXCEPTION, REQUEST_TIMED_OUT, NOT_CONTROLLER -> true;
             default -> false;
         };
     }

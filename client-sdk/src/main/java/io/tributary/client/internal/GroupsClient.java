@@ -284,7 +284,7 @@ public final class GroupsClient {
     public static boolean isCoordinatorError(ErrorCode code) {
         return code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE
                 || code == ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code == ErrorCode.BROKER_NOT_AVAILABLE
-                || code == ErrorCode.REQUEST_TIMED_OUT;
+                || code == ErrorCode.NETWORK_EXCEPTION || code == ErrorCode.REQUEST_TIMED_OUT;
     }
 
     /** Partitions grouped by topic, as the Groups messages carry them. */

@@ -10,6 +10,9 @@ import io.tributary.api.TributaryException;
 import io.tributary.api.v1.Error;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,6 +46,43 @@ class ErrorsTest {
         assertEquals(ErrorCode.BROKER_NOT_AVAILABLE, Errors.fromThrowable(Status.UNAVAILABLE.asRuntimeException()).error());
         assertEquals(ErrorCode.REQUEST_TIMED_OUT, Errors.fromThrowable(Status.DEADLINE_EXCEEDED.asRuntimeException()).error());
         assertTrue(Errors.fromThrowable(Status.UNAVAILABLE.asRuntimeException()).retriable());
+    }
+
+    @Test
+    void aCallCutShortByAClosedChannelIsRetriable() {
+        // What grpc-java's Netty transport reports when a write finds the connection already closed by a dead peer.
+        StatusRuntimeException closed = Status.UNKNOWN.withDescription("channel closed").withCause(new ClosedChannelException())
+                .asRuntimeException();
+        TributaryException e = Errors.fromThrowable(closed);
+        assertEquals(ErrorCode.NETWORK_EXCEPTION, e.error());
+        assertTrue(e.retriable());
+        assertTrue(Errors.needsMetadataRefresh(e.error()));
+        assertTrue(GroupsClient.isCoordinatorError(e.error()));
+
+        StatusRuntimeException reset = Status.INTERNAL.withCause(new IOException("Connection reset by peer")).asRuntimeException();
+        assertEquals(ErrorCode.NETWORK_EXCEPTION, Errors.fromThrowable(reset).error());
+    }
+
+    @Test
+    void aBrokersOwnUnknownServerErrorIsNotRetriable() {
+        TributaryException e = Errors.fromThrowable(withErrorInfo(Status.Code.INTERNAL, "UNKNOWN_SERVER_ERROR"));
+        assertEquals(ErrorCode.UNKNOWN_SERVER_ERROR, e.error());
+        assertFalse(e.retriable());
+        // The answer is the broker's even when this client's transport attached a local cause to it.
+        StatusRuntimeException answered = StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(Status.Code.INTERNAL.value()).setMessage("broker failed")
+                .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain(Errors.DOMAIN).setReason("UNKNOWN_SERVER_ERROR").build()))
+                .build());
+        assertFalse(Errors.fromThrowable(answered).retriable());
+    }
+
+    @Test
+    void aBareInternalStatusWithoutAConnectionCauseStaysFatal() {
+        // No ErrorInfo and no I/O cause: not evidence of a lost connection (e.g. a response this client cannot parse).
+        TributaryException e = Errors.fromThrowable(Status.INTERNAL.withDescription("Invalid protobuf byte sequence").asRuntimeException());
+        assertEquals(ErrorCode.UNKNOWN_SERVER_ERROR, e.error());
+        assertFalse(e.retriable());
+        assertFalse(Errors.fromThrowable(new IllegalStateException("a bug")).retriable());
     }
 
     @Test
