@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.util.DaemonThreads;
 import java.io.Closeable;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -47,11 +48,7 @@ public final class BrokerRegistration implements Closeable {
         this.layout = Objects.requireNonNull(layout, "layout");
         this.brokerId = brokerId;
         this.info = Objects.requireNonNull(info, "info");
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "broker-registration-" + brokerId);
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("broker-registration-" + brokerId));
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.tributary.coordination;
 
 import io.tributary.api.TopicPartition;
+import io.tributary.api.util.DaemonThreads;
 import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,11 +86,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         this.states = new PartitionStateStore(client, layout);
         this.onFenced = Objects.requireNonNull(onFenced, "onFenced");
         this.leaderRebalance = Objects.requireNonNull(leaderRebalance, "leaderRebalance");
-        this.events = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "controller-event-" + brokerId);
-            t.setDaemon(true);
-            return t;
-        });
+        this.events = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("controller-event-" + brokerId));
         events.execute(() -> eventThread = Thread.currentThread());
         events.scheduleWithFixedDelay(this::requestReconcile, reconcileIntervalMs, reconcileIntervalMs,
                 TimeUnit.MILLISECONDS);

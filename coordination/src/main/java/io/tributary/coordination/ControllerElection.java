@@ -1,5 +1,6 @@
 package io.tributary.coordination;
 
+import io.tributary.api.util.DaemonThreads;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -66,11 +67,7 @@ public final class ControllerElection implements Closeable {
         this.layout = Objects.requireNonNull(layout, "layout");
         this.brokerId = brokerId;
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "controller-election-" + brokerId);
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("controller-election-" + brokerId));
     }
 
     public void start() {

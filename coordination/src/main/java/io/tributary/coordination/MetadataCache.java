@@ -1,6 +1,7 @@
 package io.tributary.coordination;
 
 import io.tributary.api.TopicPartition;
+import io.tributary.api.util.DaemonThreads;
 import java.io.Closeable;
 import java.time.Duration;
 import java.util.HashMap;
@@ -60,11 +61,7 @@ public final class MetadataCache implements Closeable {
     public MetadataCache(CuratorFramework client, ZkLayout layout, String threadName) {
         this.client = Objects.requireNonNull(client, "client");
         this.layout = Objects.requireNonNull(layout, "layout");
-        this.notifier = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        this.notifier = Executors.newSingleThreadExecutor(DaemonThreads.named(threadName));
     }
 
     public void start() {

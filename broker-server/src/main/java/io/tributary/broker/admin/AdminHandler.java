@@ -1,6 +1,5 @@
 package io.tributary.broker.admin;
 
-import io.grpc.StatusRuntimeException;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
 import io.tributary.api.config.ConfigDef;
@@ -26,7 +25,6 @@ import io.tributary.api.v1.ListOffsetsRequest;
 import io.tributary.api.v1.ListOffsetsResult;
 import io.tributary.api.v1.ListTopicsRequest;
 import io.tributary.api.v1.ListTopicsResponse;
-import io.tributary.api.v1.MetadataGrpc;
 import io.tributary.api.v1.NewTopic;
 import io.tributary.api.v1.PartitionIncrease;
 import io.tributary.api.v1.PartitionOffsets;
@@ -35,10 +33,10 @@ import io.tributary.api.v1.ResourceConfigs;
 import io.tributary.api.v1.ResourceType;
 import io.tributary.api.v1.TopicDescription;
 import io.tributary.api.v1.TopicResult;
-import io.tributary.broker.cluster.BrokerChannels;
+import io.tributary.broker.cluster.PeerClient;
 import io.tributary.broker.cluster.MetadataViews;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.config.BrokerConfig;
-import io.tributary.broker.grpc.GrpcErrors;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.BrokerInfo;
@@ -71,15 +69,15 @@ public final class AdminHandler {
     private final Supplier<TopicAdmin> topicAdmin;
     private final BrokerConfig config;
     private final MetadataHandler metadataHandler;
-    private final BrokerChannels channels;
+    private final PeerClient peers;
 
     public AdminHandler(PartitionManager partitions, Supplier<TopicAdmin> topicAdmin, BrokerConfig config,
-                        MetadataHandler metadataHandler, BrokerChannels channels) {
+                        MetadataHandler metadataHandler, PeerClient peers) {
         this.partitions = partitions;
         this.topicAdmin = topicAdmin;
         this.config = config;
         this.metadataHandler = metadataHandler;
-        this.channels = channels;
+        this.peers = peers;
     }
 
     public CreateTopicsResponse createTopics(CreateTopicsRequest request) {
@@ -95,7 +93,7 @@ public final class AdminHandler {
                     created.add(t.getName());
                 }
             } catch (Exception e) {
-                r.setError(GrpcErrors.toProto(domain(e)));
+                r.setError(ErrorProtos.toProto(domain(e)));
             }
             response.addTopics(r);
         }
@@ -155,7 +153,7 @@ public final class AdminHandler {
                 topicAdmin.get().deleteTopic(name);
                 deleting.add(name);
             } catch (Exception e) {
-                r.setError(GrpcErrors.toProto(domain(e)));
+                r.setError(ErrorProtos.toProto(domain(e)));
             }
             response.addTopics(r);
         }
@@ -199,7 +197,7 @@ public final class AdminHandler {
                 PartitionOffsets o = offsets.get(t.name() + "-" + p);
                 d.addOffsets(o != null ? o : PartitionOffsets.newBuilder().setPartition(p).setLogStartOffset(-1)
                         .setLogEndOffset(-1).setHighWatermark(-1)
-                        .setError(GrpcErrors.toProto(ErrorCode.LEADER_NOT_AVAILABLE, "no live leader to ask")).build());
+                        .setError(ErrorProtos.toProto(ErrorCode.LEADER_NOT_AVAILABLE, "no live leader to ask")).build());
             }
             response.addTopics(d);
         }
@@ -228,11 +226,9 @@ public final class AdminHandler {
                     continue;
                 }
                 try {
-                    answers = MetadataGrpc.newBlockingStub(channels.channelTo(peer))
-                            .withDeadlineAfter(PEER_CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                            .listOffsets(ListOffsetsRequest.newBuilder().addAllPartitions(e.getValue()).build())
-                            .getPartitionsList();
-                } catch (StatusRuntimeException unreachable) {
+                    answers = peers.listOffsets(peer, ListOffsetsRequest.newBuilder().addAllPartitions(e.getValue()).build(),
+                            PEER_CALL_TIMEOUT_MS).getPartitionsList();
+                } catch (TributaryException unreachable) {
                     continue;
                 }
             }
@@ -265,7 +261,7 @@ public final class AdminHandler {
                     done.add(inc);
                 }
             } catch (Exception e) {
-                r.setError(GrpcErrors.toProto(domain(e)));
+                r.setError(ErrorProtos.toProto(domain(e)));
             }
             response.addTopics(r);
         }
@@ -283,7 +279,7 @@ public final class AdminHandler {
             try {
                 rc.addAllEntries(describe(resource));
             } catch (RuntimeException e) {
-                rc.setError(GrpcErrors.toProto(e));
+                rc.setError(ErrorProtos.toProto(e));
             }
             response.addResources(rc);
         }
@@ -387,7 +383,7 @@ public final class AdminHandler {
                     topicAdmin.get().alterTopicConfig(resource.getName(), next);
                 }
             } catch (Exception e) {
-                rc.setError(GrpcErrors.toProto(domain(e)));
+                rc.setError(ErrorProtos.toProto(domain(e)));
             }
             response.addResources(rc);
         }

@@ -11,7 +11,7 @@ import io.tributary.api.v1.MetadataRequest;
 import io.tributary.api.v1.MetadataResponse;
 import io.tributary.api.v1.TopicMetadata;
 import io.tributary.broker.cluster.MetadataViews;
-import io.tributary.broker.grpc.GrpcErrors;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.log.TimestampAndOffset;
 import io.tributary.broker.partition.Partition;
@@ -60,13 +60,13 @@ public final class MetadataHandler {
                     continue;
                 }
                 if (request.getAllowAutoTopicCreation() && autoCreator.maybeCreate(name)) {
-                    missing.setError(GrpcErrors.toProto(ErrorCode.LEADER_NOT_AVAILABLE, "topic '" + name
+                    missing.setError(ErrorProtos.toProto(ErrorCode.LEADER_NOT_AVAILABLE, "topic '" + name
                             + "' is being created (auto.create.topics.enable); retry shortly"));
                 } else {
-                    missing.setError(GrpcErrors.toProto(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist"));
+                    missing.setError(ErrorProtos.toProto(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist"));
                 }
             } catch (TributaryException e) {
-                missing.setError(GrpcErrors.toProto(e));
+                missing.setError(ErrorProtos.toProto(e));
             }
             response.addTopics(missing);
         }
@@ -107,7 +107,7 @@ public final class MetadataHandler {
                 found.ifPresent(f -> r.setOffset(f.offset()).setTimestamp(f.timestamp()));
             }
         } catch (TributaryException e) {
-            r.setError(GrpcErrors.toProto(e));
+            r.setError(ErrorProtos.toProto(e));
         }
         return r.build();
     }

@@ -2,6 +2,7 @@ package io.tributary.broker.admin;
 
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.TopicAdmin;
@@ -33,11 +34,7 @@ public final class TopicAutoCreator implements Closeable {
     private final BrokerConfig config;
     private final Supplier<TopicAdmin> topicAdmin;
     private final Supplier<ClusterMetadata> metadata;
-    private final ExecutorService creator = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "topic-auto-create");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService creator = Executors.newSingleThreadExecutor(DaemonThreads.named("topic-auto-create"));
     /** Creations queued or running, so a burst of requests for one new topic writes once. */
     private final Set<String> pending = ConcurrentHashMap.newKeySet();
 

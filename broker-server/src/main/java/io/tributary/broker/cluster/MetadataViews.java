@@ -1,8 +1,10 @@
 package io.tributary.broker.cluster;
 
+import io.tributary.api.ErrorCode;
 import io.tributary.api.v1.BrokerNode;
 import io.tributary.api.v1.PartitionMetadata;
 import io.tributary.api.v1.TopicMetadata;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.coordination.BrokerInfo;
 import io.tributary.coordination.ClusterMetadata;
 
@@ -40,7 +42,7 @@ public final class MetadataViews {
                 }
             }
             if (pm.leader() < 0) {
-                p.setError(io.tributary.broker.grpc.GrpcErrors.toProto(io.tributary.api.ErrorCode.LEADER_NOT_AVAILABLE,
+                p.setError(ErrorProtos.toProto(ErrorCode.LEADER_NOT_AVAILABLE,
                         "partition " + e.getKey() + " of " + t.name() + " has no live leader"));
             }
             b.addPartitions(p);

@@ -1,8 +1,6 @@
 package io.tributary.broker.fetch;
 
 import com.google.protobuf.UnsafeByteOperations;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.OffsetOutOfRangeException;
 import io.tributary.api.TopicPartition;
@@ -15,9 +13,11 @@ import io.tributary.api.v1.FetchResponse;
 import io.tributary.api.v1.PartitionData;
 import io.tributary.api.v1.PartitionPosition;
 import io.tributary.api.v1.PartitionRef;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.common.SerialExecutor;
+import io.tributary.broker.common.StreamHandler;
+import io.tributary.broker.common.StreamSink;
 import io.tributary.broker.config.BrokerConfig;
-import io.tributary.broker.grpc.GrpcErrors;
 import io.tributary.broker.log.LogReadInfo;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -46,9 +46,9 @@ import java.util.concurrent.TimeUnit;
  * watermark moves or the wait timer fires: no polling.
  *
  * <p>Thread-safety: every state change runs on the session's {@link SerialExecutor}, one task at a time, so the
- * fields need no locks; gRPC callbacks and watcher notifications only enqueue tasks.
+ * fields need no locks; stream callbacks and watcher notifications only enqueue tasks.
  */
-final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatchers.Watcher {
+final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatchers.Watcher {
     private static final Logger log = LoggerFactory.getLogger(FetchSession.class);
     /** Bound on partitions per session, so one stream cannot make every read walk an unbounded map. */
     static final int MAX_PARTITIONS_PER_SESSION = 100_000;
@@ -72,7 +72,7 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
         }
     }
 
-    private final ServerCallStreamObserver<FetchResponse> out;
+    private final StreamSink<FetchResponse> out;
     private final PartitionManager partitions;
     private final BrokerConfig config;
     private final SerialExecutor serial;
@@ -89,33 +89,36 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
     private long lastSendNanos;
     private ScheduledFuture<?> waitTimer;
 
-    FetchSession(ServerCallStreamObserver<FetchResponse> out, PartitionManager partitions, BrokerConfig config,
+    FetchSession(StreamSink<FetchResponse> out, PartitionManager partitions, BrokerConfig config,
                  Executor executor, ScheduledExecutorService timer) {
         this.out = out;
         this.partitions = partitions;
         this.config = config;
         this.serial = new SerialExecutor(executor);
         this.timer = timer;
-        out.setOnReadyHandler(() -> serial.execute(this::tryFill));
-        out.setOnCancelHandler(() -> serial.execute(this::close));
     }
 
     @Override
-    public void onNext(FetchRequest request) {
+    public void onMessage(FetchRequest request) {
         serial.execute(() -> handle(request));
     }
 
     @Override
-    public void onError(Throwable t) {
+    public void onReady() {
+        serial.execute(this::tryFill);
+    }
+
+    @Override
+    public void onPeerGone() {
         serial.execute(this::close);
     }
 
     @Override
-    public void onCompleted() {
+    public void onPeerDone() {
         serial.execute(() -> {
             if (!closed) {
                 close();
-                out.onCompleted();
+                out.complete();
             }
         });
     }
@@ -282,7 +285,7 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
                 data.add(pd.build());
             } catch (TributaryException ex) {
                 TributaryException withHint = partitions.withHint(ex, tp);
-                pd.setError(GrpcErrors.toProto(withHint));
+                pd.setError(ErrorProtos.toProto(withHint));
                 if (ex instanceof OffsetOutOfRangeException oor) {
                     pd.setLogStartOffset(oor.logStartOffset()).setLogEndOffset(oor.logEndOffset());
                 }
@@ -314,7 +317,7 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
         credits--;
         rotation++;
         lastSendNanos = System.nanoTime();
-        out.onNext(response.build());
+        out.send(response.build());
     }
 
     private void armWaitTimer() {
@@ -331,11 +334,11 @@ final class FetchSession implements StreamObserver<FetchRequest>, PartitionWatch
         if (closed) {
             return;
         }
-        if (GrpcErrors.codeOf(e) == ErrorCode.UNKNOWN_SERVER_ERROR) {
+        if (ErrorProtos.codeOf(e) == ErrorCode.UNKNOWN_SERVER_ERROR) {
             log.error("fetch session failed", e);
         }
         close();
-        out.onError(GrpcErrors.toStatus(e));
+        out.fail(e);
     }
 
     private void close() {

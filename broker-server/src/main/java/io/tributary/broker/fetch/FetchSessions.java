@@ -1,9 +1,10 @@
 package io.tributary.broker.fetch;
 
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.FetchRequest;
 import io.tributary.api.v1.FetchResponse;
+import io.tributary.broker.common.StreamHandler;
+import io.tributary.broker.common.StreamSink;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.partition.PartitionManager;
 
@@ -12,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Owns the threads fetch sessions run on: a small pool for reads and sends, one timer for long-poll deadlines.
@@ -27,20 +27,12 @@ public final class FetchSessions implements Closeable {
     public FetchSessions(PartitionManager partitions, BrokerConfig config) {
         this.partitions = partitions;
         this.config = config;
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(Math.max(2, config.numIoThreads() / 2), r -> {
-            Thread t = new Thread(r, "fetch-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fetch-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newFixedThreadPool(Math.max(2, config.numIoThreads() / 2), DaemonThreads.numbered("fetch"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fetch-timer"));
     }
 
-    public StreamObserver<FetchRequest> open(ServerCallStreamObserver<FetchResponse> out) {
+    /** A new consumer fetch session answering through {@code out}; the caller feeds it the consumer's requests. */
+    public StreamHandler<FetchRequest> open(StreamSink<FetchResponse> out) {
         return new FetchSession(out, partitions, config, executor, timer);
     }
 

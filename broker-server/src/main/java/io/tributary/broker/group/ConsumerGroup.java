@@ -18,10 +18,10 @@ import io.tributary.api.v1.MemberValue;
 import io.tributary.api.v1.MembershipResponse;
 import io.tributary.api.v1.OffsetCommit;
 import io.tributary.api.v1.OffsetCommitResult;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.group.assignor.AssignmentSpec;
 import io.tributary.broker.group.assignor.Assignors;
 import io.tributary.broker.group.assignor.PartitionAssignor;
-import io.tributary.broker.grpc.GrpcErrors;
 import io.tributary.coordination.TopicNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -763,7 +763,7 @@ final class ConsumerGroup {
             results.add(r);
             TributaryException invalid = validateCommit(oc, m, allowed);
             if (invalid != null) {
-                r.setError(GrpcErrors.toProto(invalid));
+                r.setError(ErrorProtos.toProto(invalid));
                 continue;
             }
             TopicPartition tp = new TopicPartition(oc.getTopic(), oc.getPartition());

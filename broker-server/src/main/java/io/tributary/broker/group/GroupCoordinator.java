@@ -1,10 +1,11 @@
 package io.tributary.broker.group;
 
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
 import io.tributary.api.ErrorCode;
+import io.tributary.api.LeaderHintException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
+import io.tributary.api.v1.AssignmentAck;
 import io.tributary.api.v1.BrokerNode;
 import io.tributary.api.v1.CommitOffsetsRequest;
 import io.tributary.api.v1.CommitOffsetsResponse;
@@ -23,13 +24,10 @@ import io.tributary.api.v1.GroupResult;
 import io.tributary.api.v1.JoinGroup;
 import io.tributary.api.v1.ListGroupsRequest;
 import io.tributary.api.v1.ListGroupsResponse;
-import io.tributary.api.v1.MembershipRequest;
-import io.tributary.api.v1.MembershipResponse;
 import io.tributary.broker.admin.TopicAutoCreator;
 import io.tributary.broker.cluster.MetadataViews;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.common.Time;
-import io.tributary.broker.grpc.GrpcErrors;
-import io.tributary.broker.grpc.LeaderHintException;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -60,7 +58,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -111,11 +108,11 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
         this.logManager = logManager;
         this.topicCreator = topicCreator;
         this.time = time;
-        this.timer = new ScheduledThreadPoolExecutor(1, daemon("group-timer"));
+        this.timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.numbered("group-timer"));
         // Cancelled timers leave the queue at once: a group re-arms its timer often.
         this.timer.setRemoveOnCancelPolicy(true);
         this.callbackPool = new ThreadPoolExecutor(CALLBACK_THREADS, CALLBACK_THREADS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(CALLBACK_QUEUE_CAPACITY), daemon("group-callback"));
+                new ArrayBlockingQueue<>(CALLBACK_QUEUE_CAPACITY), DaemonThreads.numbered("group-callback"));
         this.callbacks = task -> {
             try {
                 callbackPool.execute(task);
@@ -125,7 +122,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
             }
         };
         this.loader = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(config.offsetsTopicNumPartitions() + 16), daemon("group-loader"));
+                new ArrayBlockingQueue<>(config.offsetsTopicNumPartitions() + 16), DaemonThreads.numbered("group-loader"));
         this.scheduler = (task, delayMs) -> {
             try {
                 ScheduledFuture<?> f = timer.schedule(() -> runLogged(task), delayMs, TimeUnit.MILLISECONDS);
@@ -138,26 +135,12 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
                 config.offsetsRetentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
     private static void runLogged(Runnable task) {
         try {
             task.run();
         } catch (RuntimeException e) {
             log.error("group coordinator task failed", e);
         }
-    }
-
-    /** A gRPC Membership stream: one member, for as long as it stays in its group. */
-    public StreamObserver<MembershipRequest> openMembership(ServerCallStreamObserver<MembershipResponse> out, String host) {
-        return new MembershipSession(this, out, host);
     }
 
     // ---- Roles ----------------------------------------------------------------------------------------------------
@@ -391,12 +374,39 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
                 + "' kept changing under this request; retry");
     }
 
-    String join(JoinGroup join, String host, MemberStream stream) {
+    /**
+     * The first message of a member's membership stream: joins (or resumes) the member and answers through
+     * {@code stream} from then on.
+     *
+     * @return the member id the member speaks under for the rest of the stream
+     */
+    public String join(JoinGroup join, String host, MemberStream stream) {
         return withGroup(join.getGroupId(), true, g -> g.join(join, host, stream));
     }
 
+    public void heartbeat(String groupId, String memberId, MemberStream stream) {
+        withMember(groupId, g -> g.heartbeat(memberId, stream));
+    }
+
+    /** The member has given up the partitions it was asked to revoke and took what it was assigned. */
+    public void acknowledge(String groupId, String memberId, MemberStream stream, AssignmentAck ack) {
+        withMember(groupId, g -> g.acknowledge(memberId, stream, ack));
+    }
+
+    public void changeSubscription(String groupId, String memberId, MemberStream stream, List<String> topics) {
+        withMember(groupId, g -> g.changeSubscription(memberId, stream, topics));
+    }
+
+    public void rejoin(String groupId, String memberId, MemberStream stream, String reason) {
+        withMember(groupId, g -> g.rejoin(memberId, stream, reason));
+    }
+
+    public void leave(String groupId, String memberId, MemberStream stream, String reason) {
+        withMember(groupId, g -> g.leave(memberId, stream, reason));
+    }
+
     /** Runs a member's stream message on its group. */
-    void withMember(String groupId, Consumer<ConsumerGroup> action) {
+    private void withMember(String groupId, Consumer<ConsumerGroup> action) {
         withGroup(groupId, false, g -> {
             if (g == null) {
                 throw new TributaryException(ErrorCode.UNKNOWN_MEMBER_ID, "group '" + groupId
@@ -408,7 +418,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
     }
 
     /** Best effort: the stream is gone, so nobody hears about a failure to tell the group. */
-    void streamClosed(String groupId, String memberId, MemberStream stream) {
+    public void streamClosed(String groupId, String memberId, MemberStream stream) {
         try {
             GroupShard shard = shardFor(groupId);
             ConsumerGroup g = shard.groups.get(groupId);
@@ -437,7 +447,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
                 OffsetsTopic.validateGroupId(groupId);
                 locate(md, topic, groupId, r);
             } catch (TributaryException e) {
-                r.setError(GrpcErrors.toProto(e));
+                r.setError(ErrorProtos.toProto(e));
             }
             response.addCoordinators(r);
         }
@@ -526,7 +536,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
                     return g.describe(config.brokerId());
                 });
             } catch (TributaryException e) {
-                d = GroupDescription.newBuilder().setGroupId(groupId).setError(GrpcErrors.toProto(e))
+                d = GroupDescription.newBuilder().setGroupId(groupId).setError(ErrorProtos.toProto(e))
                         .setState(ConsumerGroup.State.DEAD.label).setGenerationId(-1)
                         .setCoordinatorId(config.brokerId()).build();
             }
@@ -570,7 +580,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
         GroupResult.Builder r = GroupResult.newBuilder().setGroupId(groupId);
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            r.setError(GrpcErrors.toProto(cause));
+            r.setError(ErrorProtos.toProto(cause));
         }
         return r.build();
     }

@@ -1,10 +1,10 @@
 package io.tributary.broker.group;
 
 import io.tributary.api.ErrorCode;
+import io.tributary.api.LeaderHintException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
 import io.tributary.broker.common.Time;
-import io.tributary.broker.grpc.LeaderHintException;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.Partition;

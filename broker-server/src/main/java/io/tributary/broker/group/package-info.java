@@ -3,6 +3,13 @@
  * {@code __consumer_offsets} records that make them survive a coordinator move. This is the contract clients rely
  * on; groups.proto has the messages.
  *
+ * <h2>Front doors</h2>
+ * The coordinator knows no transport. A door turns a member's stream messages into calls on
+ * {@link io.tributary.broker.group.GroupCoordinator} ({@code join}, {@code heartbeat}, {@code acknowledge},
+ * {@code changeSubscription}, {@code rejoin}, {@code leave}, {@code streamClosed}) and implements
+ * {@link io.tributary.broker.group.MemberStream}, which the group answers through; the gRPC door's adapter is
+ * {@code grpc/MembershipSession}. Unary calls take and return {@code tributary.v1} messages.
+ *
  * <h2>Finding the coordinator</h2>
  * Group G lives on partition {@code floorMod(G.hashCode(), N)} of {@code __consumer_offsets} (Java's String hash, N
  * the topic's partition count), and the leader of that partition coordinates it. FindCoordinator (any broker)

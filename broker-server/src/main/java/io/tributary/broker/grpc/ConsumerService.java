@@ -1,6 +1,5 @@
 package io.tributary.broker.grpc;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.ConsumerGrpc;
 import io.tributary.api.v1.FetchRequest;
@@ -17,6 +16,6 @@ public final class ConsumerService extends ConsumerGrpc.ConsumerImplBase {
 
     @Override
     public StreamObserver<FetchRequest> fetch(StreamObserver<FetchResponse> responseObserver) {
-        return sessions.open((ServerCallStreamObserver<FetchResponse>) responseObserver);
+        return ServerStreams.bind(responseObserver, sessions::open);
     }
 }

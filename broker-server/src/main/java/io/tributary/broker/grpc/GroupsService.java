@@ -1,6 +1,5 @@
 package io.tributary.broker.grpc;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.CommitOffsetsRequest;
 import io.tributary.api.v1.CommitOffsetsResponse;
@@ -54,8 +53,7 @@ public final class GroupsService extends GroupsGrpc.GroupsImplBase {
 
     @Override
     public StreamObserver<MembershipRequest> membership(StreamObserver<MembershipResponse> responseObserver) {
-        return coordinator.openMembership((ServerCallStreamObserver<MembershipResponse>) responseObserver,
-                PrincipalInterceptor.CLIENT_HOST.get());
+        return new MembershipSession(coordinator, responseObserver, PrincipalInterceptor.CLIENT_HOST.get());
     }
 
     @Override

@@ -5,16 +5,17 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.tributary.api.ErrorCode;
+import io.tributary.api.LeaderHint;
+import io.tributary.api.LeaderHintException;
 import io.tributary.api.OffsetOutOfRangeException;
 import io.tributary.api.TributaryException;
-import io.tributary.api.config.ConfigException;
-import io.tributary.api.v1.Error;
-import io.tributary.api.v1.LeaderHint;
+import io.tributary.broker.common.ErrorProtos;
 
 /**
  * The one place where the error catalogue becomes gRPC: whole-call failures as a status whose
- * {@code google.rpc.Status} details carry an {@link ErrorInfo} (domain {@value #DOMAIN}, reason = the error name),
- * per-partition failures as a proto {@link Error}. Stateless and thread-safe.
+ * {@code google.rpc.Status} details carry an {@link ErrorInfo} (domain {@value #DOMAIN}, reason = the error name,
+ * the leader hint as metadata). Per-partition errors inside a response are {@link ErrorProtos}'. Stateless and
+ * thread-safe.
  */
 public final class GrpcErrors {
     public static final String DOMAIN = "tributary.io";
@@ -24,13 +25,7 @@ public final class GrpcErrors {
 
     /** The catalogue entry for any throwable: domain errors keep theirs, anything else is UNKNOWN_SERVER_ERROR. */
     public static ErrorCode codeOf(Throwable t) {
-        if (t instanceof TributaryException te) {
-            return te.error();
-        }
-        if (t instanceof ConfigException) {
-            return ErrorCode.INVALID_CONFIG;
-        }
-        return ErrorCode.UNKNOWN_SERVER_ERROR;
+        return ErrorProtos.codeOf(t);
     }
 
     public static StatusRuntimeException toStatus(Throwable t) {
@@ -48,10 +43,10 @@ public final class GrpcErrors {
         }
         if (t instanceof LeaderHintException lh) {
             LeaderHint hint = lh.hint();
-            info.putMetadata("leader_id", Integer.toString(hint.getLeaderId()));
-            info.putMetadata("leader_epoch", Integer.toString(hint.getLeaderEpoch()));
-            info.putMetadata("leader_host", hint.getHost());
-            info.putMetadata("leader_port", Integer.toString(hint.getPort()));
+            info.putMetadata("leader_id", Integer.toString(hint.leaderId()));
+            info.putMetadata("leader_epoch", Integer.toString(hint.leaderEpoch()));
+            info.putMetadata("leader_host", hint.host());
+            info.putMetadata("leader_port", Integer.toString(hint.port()));
         }
         return status(code, message, info.build());
     }
@@ -63,20 +58,5 @@ public final class GrpcErrors {
                 .addDetails(Any.pack(info))
                 .build();
         return StatusProto.toStatusRuntimeException(status);
-    }
-
-    /** A per-partition error for inside a successful response. */
-    public static Error toProto(Throwable t) {
-        ErrorCode code = codeOf(t);
-        Error.Builder e = Error.newBuilder().setCode(code.name()).setRetriable(code.retriable())
-                .setMessage(t.getMessage() == null ? code.description() : t.getMessage());
-        if (t instanceof LeaderHintException lh) {
-            e.setLeader(lh.hint());
-        }
-        return e.build();
-    }
-
-    public static Error toProto(ErrorCode code, String message) {
-        return Error.newBuilder().setCode(code.name()).setRetriable(code.retriable()).setMessage(message).build();
     }
 }

@@ -1,16 +1,16 @@
 package io.tributary.broker.grpc;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
+import io.tributary.api.v1.InitProducerIdRequest;
+import io.tributary.api.v1.InitProducerIdResponse;
 import io.tributary.api.v1.PartitionProduceData;
 import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.api.v1.ProduceRequest;
 import io.tributary.api.v1.ProduceResponse;
 import io.tributary.api.v1.ProducerGrpc;
-import io.tributary.api.v1.InitProducerIdRequest;
-import io.tributary.api.v1.InitProducerIdResponse;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.produce.ProduceHandler;
 import io.tributary.broker.produce.ProducerIdManager;
 
@@ -61,13 +61,12 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
 
     @Override
     public StreamObserver<ProduceRequest> produce(StreamObserver<ProduceResponse> responseObserver) {
-        ServerCallStreamObserver<ProduceResponse> out = (ServerCallStreamObserver<ProduceResponse>) responseObserver;
-        out.disableAutoRequest();
-        out.request(maxInflightPerStream);
+        ServerStreams.GrpcStreamSink<ProduceResponse> out = ServerStreams.sink(responseObserver);
+        out.call().disableAutoRequest();
+        out.call().request(maxInflightPerStream);
         return new StreamObserver<>() {
             private final AtomicInteger inflight = new AtomicInteger();
             private final AtomicBoolean halfClosed = new AtomicBoolean();
-            private final AtomicBoolean finished = new AtomicBoolean();
 
             @Override
             public void onNext(ProduceRequest request) {
@@ -90,36 +89,26 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
             }
 
             private void complete(ProduceResponse response) {
-                synchronized (out) {
-                    if (response != null && !finished.get() && !out.isCancelled()) {
-                        out.onNext(response);
-                    }
+                if (response != null) {
+                    out.send(response);
                 }
                 if (inflight.decrementAndGet() == 0 && halfClosed.get()) {
-                    finish();
+                    out.complete();
                 } else if (!halfClosed.get()) {
-                    out.request(1);
+                    out.call().request(1);
                 }
             }
 
             @Override
             public void onError(Throwable t) {
-                finished.set(true);
+                out.abandon();
             }
 
             @Override
             public void onCompleted() {
                 halfClosed.set(true);
                 if (inflight.get() == 0) {
-                    finish();
-                }
-            }
-
-            private void finish() {
-                synchronized (out) {
-                    if (finished.compareAndSet(false, true) && !out.isCancelled()) {
-                        out.onCompleted();
-                    }
+                    out.complete();
                 }
             }
         };
@@ -134,7 +123,7 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
         }
         for (PartitionProduceData p : request.getPartitionsList()) {
             r.addPartitions(PartitionProduceResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
-                    .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1).setError(GrpcErrors.toProto(cause)));
+                    .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1).setError(ErrorProtos.toProto(cause)));
         }
         return r.build();
     }

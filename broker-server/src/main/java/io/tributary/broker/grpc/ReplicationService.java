@@ -1,6 +1,5 @@
 package io.tributary.broker.grpc;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.v1.OffsetForLeaderEpochRequest;
 import io.tributary.api.v1.OffsetForLeaderEpochResponse;
@@ -8,8 +7,6 @@ import io.tributary.api.v1.ReplicaFetchRequest;
 import io.tributary.api.v1.ReplicaFetchResponse;
 import io.tributary.api.v1.ReplicationGrpc;
 import io.tributary.broker.replication.ReplicaFetchHandler;
-
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * gRPC face of {@link ReplicaFetchHandler}. A replica-fetch stream handles a bounded number of requests at once
@@ -33,41 +30,32 @@ public final class ReplicationService extends ReplicationGrpc.ReplicationImplBas
 
     @Override
     public StreamObserver<ReplicaFetchRequest> replicaFetch(StreamObserver<ReplicaFetchResponse> responseObserver) {
-        ServerCallStreamObserver<ReplicaFetchResponse> out = (ServerCallStreamObserver<ReplicaFetchResponse>) responseObserver;
-        out.disableAutoRequest();
-        out.request(MAX_INFLIGHT_PER_STREAM);
-        AtomicBoolean finished = new AtomicBoolean();
+        ServerStreams.GrpcStreamSink<ReplicaFetchResponse> out = ServerStreams.sink(responseObserver);
+        out.call().disableAutoRequest();
+        out.call().request(MAX_INFLIGHT_PER_STREAM);
         return new StreamObserver<>() {
             @Override
             public void onNext(ReplicaFetchRequest request) {
                 handler.fetch(request).whenComplete((response, failure) -> {
-                    synchronized (out) {
-                        if (finished.get() || out.isCancelled()) {
-                            return;
-                        }
-                        if (failure != null) {
-                            finished.set(true);
-                            out.onError(GrpcErrors.toStatus(failure));
-                            return;
-                        }
-                        out.onNext(response);
+                    if (failure != null) {
+                        out.fail(failure);
+                        return;
                     }
-                    out.request(1);
+                    out.send(response);
+                    if (!out.isClosed()) {
+                        out.call().request(1);
+                    }
                 });
             }
 
             @Override
             public void onError(Throwable t) {
-                finished.set(true);
+                out.abandon();
             }
 
             @Override
             public void onCompleted() {
-                synchronized (out) {
-                    if (finished.compareAndSet(false, true) && !out.isCancelled()) {
-                        out.onCompleted();
-                    }
-                }
+                out.complete();
             }
         };
     }

@@ -3,6 +3,7 @@ package io.tributary.broker.log;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
 import io.tributary.api.batch.RecordBatch;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.broker.common.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,8 +151,7 @@ public final class LogCleaner {
         }
         for (int i = 0; i < config.threads(); i++) {
             Cleaner cleaner = newCleaner();
-            Thread t = new Thread(() -> runThread(cleaner), "log-cleaner-" + i);
-            t.setDaemon(true);
+            Thread t = DaemonThreads.named("log-cleaner-" + i).newThread(() -> runThread(cleaner));
             threads.add(t);
             t.start();
         }

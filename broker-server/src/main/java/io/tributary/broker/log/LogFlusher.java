@@ -2,6 +2,7 @@ package io.tributary.broker.log;
 
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +36,7 @@ final class LogFlusher implements Closeable {
 
     LogFlusher(int maxQueuedRequests) {
         this.queue = new ArrayBlockingQueue<>(maxQueuedRequests);
-        this.thread = new Thread(this::run, "log-flusher");
-        this.thread.setDaemon(true);
+        this.thread = DaemonThreads.named("log-flusher").newThread(this::run);
         this.thread.start();
     }
 

@@ -3,6 +3,7 @@ package io.tributary.broker.log;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.broker.common.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,11 +120,7 @@ public final class LogManager implements Closeable {
     public LogManager(Config config, Time time) {
         this.config = Objects.requireNonNull(config);
         this.time = time;
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "log-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("log-scheduler"));
         // Segment deletes wait file.delete.delay.ms (retention and every compaction pass schedule some); they must not
         // hold a shutdown that long. Their files are already renamed .deleted, which the next load deletes.
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);

@@ -1,11 +1,11 @@
 package io.tributary.broker.partition;
 
 import io.tributary.api.ErrorCode;
+import io.tributary.api.LeaderHint;
+import io.tributary.api.LeaderHintException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
-import io.tributary.api.v1.LeaderHint;
 import io.tributary.broker.config.BrokerConfig;
-import io.tributary.broker.grpc.LeaderHintException;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.PartitionLog;
@@ -147,18 +147,17 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
         return new LeaderHintException(code, e.getMessage(), leaderHint(tp));
     }
 
+    /** Who leads {@code tp} according to this broker's metadata; {@link LeaderHint#NONE} when nobody does. */
     public LeaderHint leaderHint(TopicPartition tp) {
         ClusterMetadata md = metadata.get();
-        LeaderHint.Builder hint = LeaderHint.newBuilder().setLeaderId(-1).setLeaderEpoch(-1);
-        md.partition(tp).ifPresent(pm -> {
-            hint.setLeaderId(pm.leader());
-            pm.stateOptional().ifPresent(s -> hint.setLeaderEpoch(s.state().leaderEpoch()));
-            BrokerInfo leader = md.brokers().get(pm.leader());
-            if (leader != null) {
-                hint.setHost(leader.host()).setPort(leader.port());
-            }
-        });
-        return hint.build();
+        Optional<PartitionMetadata> pm = md.partition(tp);
+        if (pm.isEmpty()) {
+            return LeaderHint.NONE;
+        }
+        int leaderId = pm.get().leader();
+        int epoch = pm.get().stateOptional().map(s -> s.state().leaderEpoch()).orElse(LeaderHint.UNKNOWN);
+        BrokerInfo leader = md.brokers().get(leaderId);
+        return leader == null ? new LeaderHint(leaderId, epoch, "", 0) : new LeaderHint(leaderId, epoch, leader.host(), leader.port());
     }
 
     private TributaryException notHosted(TopicPartition tp) {

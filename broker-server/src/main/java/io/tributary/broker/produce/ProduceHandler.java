@@ -12,9 +12,9 @@ import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.api.v1.ProduceRequest;
 import io.tributary.api.v1.ProduceResponse;
 import io.tributary.broker.admin.TopicAutoCreator;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.group.OffsetsTopic;
-import io.tributary.broker.grpc.GrpcErrors;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.Partition;
@@ -112,7 +112,7 @@ public final class ProduceHandler {
                 throw partitions.withHint(e, tp);
             }
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(result.setError(GrpcErrors.toProto(e)).build());
+            return CompletableFuture.completedFuture(result.setError(ErrorProtos.toProto(e)).build());
         }
         result.setBaseOffset(info.firstOffset()).setLogAppendTimeMs(info.logAppendTimeMs()).setLogStartOffset(info.logStartOffset());
         long nextOffset = info.lastOffset() + 1;
@@ -136,7 +136,7 @@ public final class ProduceHandler {
                 cause = new TributaryException(ErrorCode.REQUEST_TIMED_OUT, "appended at offset " + info.firstOffset()
                         + " but not acknowledged by every in-sync replica of " + tp + " within " + timeoutMs + " ms");
             }
-            return result.setError(GrpcErrors.toProto(cause)).build();
+            return result.setError(ErrorProtos.toProto(cause)).build();
         });
     }
 

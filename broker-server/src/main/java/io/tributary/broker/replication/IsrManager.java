@@ -1,6 +1,7 @@
 package io.tributary.broker.replication;
 
 import io.tributary.api.TopicPartition;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.broker.partition.LeaderState;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -50,11 +51,7 @@ public final class IsrManager implements Closeable {
         this.store = store;
         this.sessionServing = sessionServing;
         this.lagMaxMs = lagMaxMs;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "isr-manager");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("isr-manager"));
         long period = Math.max(100, lagMaxMs / 2);
         thread.scheduleWithFixedDelay(this::shrinkLaggingReplicas, period, period, TimeUnit.MILLISECONDS);
     }

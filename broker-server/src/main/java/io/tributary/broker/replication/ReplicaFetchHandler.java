@@ -13,7 +13,7 @@ import io.tributary.api.v1.ReplicaFetchPartition;
 import io.tributary.api.v1.ReplicaFetchRequest;
 import io.tributary.api.v1.ReplicaFetchResponse;
 import io.tributary.api.v1.ReplicaPartitionData;
-import io.tributary.broker.grpc.GrpcErrors;
+import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.log.LeaderEpochCache;
 import io.tributary.broker.log.LogReadInfo;
 import io.tributary.broker.partition.Partition;
@@ -117,7 +117,7 @@ public final class ReplicaFetchHandler {
                     first = false;
                 }
             } catch (TributaryException e) {
-                d.setError(GrpcErrors.toProto(partitions.withHint(e, tp)));
+                d.setError(ErrorProtos.toProto(partitions.withHint(e, tp)));
                 if (e instanceof OffsetOutOfRangeException oor) {
                     d.setLogStartOffset(oor.logStartOffset()).setLogEndOffset(oor.logEndOffset());
                 }
@@ -139,7 +139,7 @@ public final class ReplicaFetchHandler {
                         .endOffsetFor(q.getLeaderEpoch(), partition.log().logEndOffset());
                 r.setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset());
             } catch (TributaryException e) {
-                r.setError(GrpcErrors.toProto(partitions.withHint(e, tp)));
+                r.setError(ErrorProtos.toProto(partitions.withHint(e, tp)));
             }
             response.addPartitions(r);
         }

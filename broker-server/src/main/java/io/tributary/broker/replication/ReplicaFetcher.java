@@ -1,11 +1,9 @@
 package io.tributary.broker.replication;
 
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.EpochEndOffset;
 import io.tributary.api.v1.EpochQuery;
 import io.tributary.api.v1.OffsetForLeaderEpochRequest;
@@ -13,8 +11,7 @@ import io.tributary.api.v1.ReplicaFetchPartition;
 import io.tributary.api.v1.ReplicaFetchRequest;
 import io.tributary.api.v1.ReplicaFetchResponse;
 import io.tributary.api.v1.ReplicaPartitionData;
-import io.tributary.api.v1.ReplicationGrpc;
-import io.tributary.broker.cluster.BrokerChannels;
+import io.tributary.broker.cluster.PeerClient;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LeaderEpochCache;
 import io.tributary.broker.log.PartitionLog;
@@ -63,7 +60,7 @@ final class ReplicaFetcher implements Runnable {
 
     private final int leaderId;
     private final PartitionManager partitions;
-    private final BrokerChannels channels;
+    private final PeerClient peers;
     private final BrokerConfig config;
     private final LongSupplier brokerEpoch;
     private final Map<TopicPartition, State> states = new ConcurrentHashMap<>();
@@ -72,17 +69,17 @@ final class ReplicaFetcher implements Runnable {
     private volatile boolean running = true;
     private long correlationId;
 
-    private StreamObserver<ReplicaFetchRequest> stream;
+    /** The open stream, or null; written by the fetcher's thread, closed also by {@link #shutdown}. */
+    private volatile PeerClient.ReplicaFetchStream stream;
     private BlockingQueue<Object> responses;
 
-    ReplicaFetcher(int leaderId, PartitionManager partitions, BrokerChannels channels, BrokerConfig config, LongSupplier brokerEpoch) {
+    ReplicaFetcher(int leaderId, PartitionManager partitions, PeerClient peers, BrokerConfig config, LongSupplier brokerEpoch) {
         this.leaderId = leaderId;
         this.partitions = partitions;
-        this.channels = channels;
+        this.peers = peers;
         this.config = config;
         this.brokerEpoch = brokerEpoch;
-        this.thread = new Thread(this, "replica-fetcher-" + partitions.brokerId() + "-from-" + leaderId);
-        this.thread.setDaemon(true);
+        this.thread = DaemonThreads.named("replica-fetcher-" + partitions.brokerId() + "-from-" + leaderId).newThread(this);
         this.thread.start();
     }
 
@@ -127,9 +124,8 @@ final class ReplicaFetcher implements Runnable {
                     sleep(config.replicaFetchBackoffMs());
                     continue;
                 }
-                ManagedChannel channel = channels.channelTo(leader);
-                reconcile(channel);
-                fetchOnce(channel);
+                reconcile(leader);
+                fetchOnce(leader);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -144,7 +140,7 @@ final class ReplicaFetcher implements Runnable {
     }
 
     /** Truncates each newly followed partition to where its log agrees with the leader's. */
-    private void reconcile(ManagedChannel channel) throws InterruptedException {
+    private void reconcile(BrokerInfo leader) throws InterruptedException {
         for (State s : states.values()) {
             if (s.reconciled || !running || System.currentTimeMillis() < s.retryAfterMs) {
                 continue;
@@ -158,7 +154,7 @@ final class ReplicaFetcher implements Runnable {
             int epoch = latest.getAsInt();
             Long target = null;
             for (int round = 0; round < MAX_EPOCH_ROUNDS && target == null; round++) {
-                EpochEndOffset answer = askLeader(channel, s, epoch);
+                EpochEndOffset answer = askLeader(leader, s, epoch);
                 if (answer == null) {
                     break;
                 }
@@ -191,13 +187,12 @@ final class ReplicaFetcher implements Runnable {
         }
     }
 
-    private EpochEndOffset askLeader(ManagedChannel channel, State s, int epoch) {
+    private EpochEndOffset askLeader(BrokerInfo leader, State s, int epoch) {
         TopicPartition tp = s.partition.topicPartition();
         try {
-            EpochEndOffset r = ReplicationGrpc.newBlockingStub(channel).withDeadlineAfter(RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                    .offsetForLeaderEpoch(OffsetForLeaderEpochRequest.newBuilder().setReplicaId(partitions.brokerId())
+            EpochEndOffset r = peers.offsetForLeaderEpoch(leader, OffsetForLeaderEpochRequest.newBuilder().setReplicaId(partitions.brokerId())
                             .addPartitions(EpochQuery.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
-                                    .setCurrentLeaderEpoch(s.leaderEpoch).setLeaderEpoch(epoch)).build())
+                                    .setCurrentLeaderEpoch(s.leaderEpoch).setLeaderEpoch(epoch)).build(), RPC_TIMEOUT_MS)
                     .getPartitions(0);
             if (!r.getError().getCode().isEmpty()) {
                 log.debug("{}: leader {} cannot answer the epoch query yet: {}", tp, leaderId, r.getError().getCode());
@@ -205,13 +200,13 @@ final class ReplicaFetcher implements Runnable {
                 return null;
             }
             return r;
-        } catch (StatusRuntimeException e) {
+        } catch (TributaryException unanswered) {
             s.retryAfterMs = System.currentTimeMillis() + config.replicaFetchBackoffMs();
             return null;
         }
     }
 
-    private void fetchOnce(ManagedChannel channel) throws InterruptedException {
+    private void fetchOnce(BrokerInfo leader) throws InterruptedException {
         long now = System.currentTimeMillis();
         Map<TopicPartition, State> batch = new HashMap<>();
         ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder().setCorrelationId(++correlationId)
@@ -233,9 +228,9 @@ final class ReplicaFetcher implements Runnable {
             return;
         }
         if (stream == null) {
-            openStream(channel);
+            openStream(leader);
         }
-        stream.onNext(request.build());
+        stream.send(request.build());
         Object reply = responses.poll(config.replicaFetchWaitMaxMs() + RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         if (!(reply instanceof ReplicaFetchResponse response)) {
             log.warn("replica fetch from broker {} failed: {}", leaderId, reply == null ? "timed out" : reply);
@@ -288,36 +283,27 @@ final class ReplicaFetcher implements Runnable {
         return false;
     }
 
-    private void openStream(ManagedChannel channel) {
+    private void openStream(BrokerInfo leader) {
         BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         responses = queue;
-        stream = ReplicationGrpc.newStub(channel).replicaFetch(new StreamObserver<>() {
+        stream = peers.openReplicaFetch(leader, new PeerClient.Responses<>() {
             @Override
-            public void onNext(ReplicaFetchResponse value) {
-                queue.add(value);
+            public void onResponse(ReplicaFetchResponse response) {
+                queue.add(response);
             }
 
             @Override
-            public void onError(Throwable t) {
-                queue.add(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                queue.add("stream completed by the leader");
+            public void onEnd(TributaryException error) {
+                queue.add(error != null ? error : "stream completed by the leader");
             }
         });
     }
 
     private void closeStream() {
-        StreamObserver<ReplicaFetchRequest> s = stream;
+        PeerClient.ReplicaFetchStream s = stream;
         stream = null;
         if (s != null) {
-            try {
-                s.onCompleted();
-            } catch (RuntimeException ignored) {
-                // Already broken.
-            }
+            s.close();
         }
     }
 

@@ -1,7 +1,7 @@
 package io.tributary.broker.replication;
 
 import io.tributary.api.TopicPartition;
-import io.tributary.broker.cluster.BrokerChannels;
+import io.tributary.broker.cluster.PeerClient;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -20,7 +20,7 @@ import java.util.function.LongSupplier;
  */
 public final class ReplicaFetcherManager implements PartitionManager.ReplicaRoleHooks, Closeable {
     private final PartitionManager partitions;
-    private final BrokerChannels channels;
+    private final PeerClient peers;
     private final BrokerConfig config;
     private final LongSupplier brokerEpoch;
     private final IsrManager isrManager;
@@ -28,10 +28,10 @@ public final class ReplicaFetcherManager implements PartitionManager.ReplicaRole
     private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public ReplicaFetcherManager(PartitionManager partitions, BrokerChannels channels, BrokerConfig config,
+    public ReplicaFetcherManager(PartitionManager partitions, PeerClient peers, BrokerConfig config,
                                  LongSupplier brokerEpoch, IsrManager isrManager) {
         this.partitions = partitions;
-        this.channels = channels;
+        this.peers = peers;
         this.config = config;
         this.brokerEpoch = brokerEpoch;
         this.isrManager = isrManager;
@@ -60,7 +60,7 @@ public final class ReplicaFetcherManager implements PartitionManager.ReplicaRole
                 old.remove(tp);
             }
         }
-        fetchers.computeIfAbsent(leader, id -> new ReplicaFetcher(id, partitions, channels, config, brokerEpoch))
+        fetchers.computeIfAbsent(leader, id -> new ReplicaFetcher(id, partitions, peers, config, brokerEpoch))
                 .add(partition, partition.state().leaderEpoch());
     }
 

@@ -10,12 +10,12 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.ConsumerGrpc;
 import io.tributary.api.v1.ProducerGrpc;
 import io.tributary.broker.admin.AdminHandler;
 import io.tributary.broker.admin.MetadataHandler;
 import io.tributary.broker.admin.TopicAutoCreator;
-import io.tributary.broker.cluster.BrokerChannels;
 import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.fetch.FetchSessions;
@@ -25,14 +25,15 @@ import io.tributary.broker.grpc.AdminService;
 import io.tributary.broker.grpc.ConsumerService;
 import io.tributary.broker.grpc.ErrorInterceptor;
 import io.tributary.broker.grpc.GroupsService;
+import io.tributary.broker.grpc.GrpcPeerClient;
 import io.tributary.broker.grpc.MetadataService;
 import io.tributary.broker.grpc.PrincipalInterceptor;
 import io.tributary.broker.grpc.ProducerService;
+import io.tributary.broker.grpc.ReplicationService;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.produce.ProduceHandler;
 import io.tributary.broker.produce.ProducerIdManager;
-import io.tributary.broker.grpc.ReplicationService;
 import io.tributary.broker.replication.IsrManager;
 import io.tributary.broker.replication.ReplicaFetchHandler;
 import io.tributary.broker.replication.ReplicaFetcherManager;
@@ -53,7 +54,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -83,7 +83,7 @@ public final class BrokerServer implements AutoCloseable {
     private BrokerCoordination coordination;
     private PartitionManager partitionManager;
     private FetchSessions fetchSessions;
-    private BrokerChannels channels;
+    private GrpcPeerClient peers;
     private TopicAutoCreator autoCreator;
     private GroupCoordinator groupCoordinator;
     private ReplicaFetcherManager fetcherManager;
@@ -120,21 +120,17 @@ public final class BrokerServer implements AutoCloseable {
             });
             autoCreator = new TopicAutoCreator(config, () -> coordinationRef.get().topicAdmin(),
                     partitionManager::metadata);
-            channels = new BrokerChannels(config.socketRequestMaxBytes());
+            peers = new GrpcPeerClient(config.socketRequestMaxBytes());
             MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
             fetchSessions = new FetchSessions(partitionManager, config);
             AdminHandler adminHandler = new AdminHandler(partitionManager, () -> coordinationRef.get().topicAdmin(),
-                    config, metadataHandler, channels);
+                    config, metadataHandler, peers);
             ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config, autoCreator);
             IsrManager isrManager = new IsrManager(partitionManager, () -> coordinationRef.get().partitionStateStore(),
                     partitionManager::sessionConnected, config.replicaLagTimeMaxMs());
-            replicationTimer = Executors.newScheduledThreadPool(2, r -> {
-                Thread t = new Thread(r, "replica-fetch-wait");
-                t.setDaemon(true);
-                return t;
-            });
+            replicationTimer = Executors.newScheduledThreadPool(2, DaemonThreads.named("replica-fetch-wait"));
             ReplicaFetchHandler replicaFetchHandler = new ReplicaFetchHandler(partitionManager, isrManager, replicationTimer, replicationTimer);
-            fetcherManager = new ReplicaFetcherManager(partitionManager, channels, config,
+            fetcherManager = new ReplicaFetcherManager(partitionManager, peers, config,
                     () -> coordinationRef.get().brokerEpoch(), isrManager);
             partitionManager.addReplicaRoleHooks(fetcherManager);
             groupCoordinator = new GroupCoordinator(GroupConfig.from(config), partitionManager, logManager, autoCreator, time);
@@ -175,11 +171,7 @@ public final class BrokerServer implements AutoCloseable {
             onSessionState(coordination.sessionState());
             // Session events can arrive before the metadata cache has reloaded after a reconnect; re-check the
             // serving state regularly so health never sticks at a stale value.
-            healthRefresher = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "health-refresh");
-                t.setDaemon(true);
-                return t;
-            });
+            healthRefresher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("health-refresh"));
             healthRefresher.scheduleWithFixedDelay(() -> onSessionState(coordination.sessionState()), 250, 250, TimeUnit.MILLISECONDS);
             log.info("broker {} started: cluster {}, {} partition log(s) on disk", config.brokerId(), coordination.clusterId(),
                     logManager.allLogs().size());
@@ -213,12 +205,7 @@ public final class BrokerServer implements AutoCloseable {
     };
 
     private Server buildServer(List<BindableService> services) {
-        AtomicInteger n = new AtomicInteger();
-        requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), r -> {
-            Thread t = new Thread(r, "request-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.numbered("request"));
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
                 .executor(requestExecutor)
                 .callExecutor(HOT_STREAMS_ON_TRANSPORT_THREAD)
@@ -325,8 +312,8 @@ public final class BrokerServer implements AutoCloseable {
         if (replicationTimer != null) {
             replicationTimer.shutdownNow();
         }
-        if (channels != null) {
-            channels.close();
+        if (peers != null) {
+            peers.close();
         }
         if (requestExecutor != null) {
             requestExecutor.shutdown();

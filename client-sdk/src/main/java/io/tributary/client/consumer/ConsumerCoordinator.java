@@ -3,6 +3,7 @@ package io.tributary.client.consumer;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.CommitOffsetsRequest;
 import io.tributary.api.v1.CommittedOffset;
 import io.tributary.api.v1.OffsetCommit;
@@ -483,11 +484,7 @@ final class ConsumerCoordinator {
     private CompletableFuture<Void> submitCommit(Map<TopicPartition, OffsetAndMetadata> offsets, long deadlineMs) {
         boolean insideGroup = subscribed() && membership != null;
         if (committer == null) {
-            committer = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "tributary-consumer-commit-" + clientId);
-                t.setDaemon(true);
-                return t;
-            });
+            committer = Executors.newSingleThreadExecutor(DaemonThreads.named("tributary-consumer-commit-" + clientId));
         }
         return CompletableFuture.runAsync(() -> commit(offsets, deadlineMs, insideGroup), committer);
     }

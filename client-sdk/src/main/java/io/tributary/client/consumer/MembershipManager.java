@@ -5,6 +5,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.AssignmentAck;
 import io.tributary.api.v1.GroupsGrpc;
 import io.tributary.api.v1.Heartbeat;
@@ -148,11 +149,7 @@ final class MembershipManager {
         this.wakeConsumer = wakeConsumer;
         this.sessionTimeoutMs = settings.sessionTimeoutMs();
         this.heartbeatIntervalMs = settings.heartbeatIntervalMs();
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tributary-consumer-membership-" + settings.clientId());
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tributary-consumer-membership-" + settings.clientId()));
         thread.scheduleWithFixedDelay(this::watchdog, WATCHDOG_PERIOD_MS, WATCHDOG_PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 

@@ -3,6 +3,7 @@ package io.tributary.client.producer;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.client.Cluster;
 import io.tributary.client.PartitionInfo;
 import io.tributary.client.config.ProducerConfig;
@@ -107,8 +108,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
                 transportFactory != null ? transportFactory.apply(channels) : new GrpcProducerTransport(channels),
                 config.acks(), config.retries(), config.maxInFlightRequestsPerConnection(), maxRequestSizeBytes,
                 config.requestTimeoutMs(), clientId, idempotence);
-        this.senderThread = new Thread(sender, "tributary-producer-network-thread | " + clientId);
-        senderThread.setDaemon(true);
+        this.senderThread = DaemonThreads.named("tributary-producer-network-thread | " + clientId).newThread(sender);
         senderThread.start();
     }
 

@@ -1,12 +1,13 @@
-package io.tributary.broker.group;
+package io.tributary.broker.grpc;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
 import io.tributary.api.v1.MembershipRequest;
 import io.tributary.api.v1.MembershipResponse;
-import io.tributary.broker.grpc.GrpcErrors;
+import io.tributary.broker.common.ErrorProtos;
+import io.tributary.broker.group.GroupCoordinator;
+import io.tributary.broker.group.MemberStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,39 +21,38 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safety: gRPC delivers the request callbacks one at a time, so {@link #groupId} and {@link #memberId} are
  * only touched there. Sends come from any thread (under the group's lock) and are serialized on this object; this
- * object never calls into a group while holding its own monitor.
+ * object never calls into a group while holding its own monitor. Lock order: this, then the sink's.
  */
 final class MembershipSession implements StreamObserver<MembershipRequest>, MemberStream {
     private static final Logger log = LoggerFactory.getLogger(MembershipSession.class);
 
     private final GroupCoordinator coordinator;
-    private final ServerCallStreamObserver<MembershipResponse> out;
+    private final ServerStreams.GrpcStreamSink<MembershipResponse> out;
     private final String host;
     private String groupId;
     private String memberId;
     /** Guarded by this. */
-    private boolean ended;
     private MembershipResponse waitingJoined;
     private MembershipResponse waitingAssignment;
     private MembershipResponse waitingHeartbeatAck;
 
-    MembershipSession(GroupCoordinator coordinator, ServerCallStreamObserver<MembershipResponse> out, String host) {
+    MembershipSession(GroupCoordinator coordinator, StreamObserver<MembershipResponse> responseObserver, String host) {
         this.coordinator = coordinator;
-        this.out = out;
+        this.out = ServerStreams.sink(responseObserver);
         this.host = host;
-        out.setOnReadyHandler(this::flush);
-        out.setOnCancelHandler(this::disconnected);
+        out.call().setOnReadyHandler(this::flush);
+        out.call().setOnCancelHandler(this::disconnected);
     }
 
     @Override
     public void onNext(MembershipRequest request) {
-        if (isEnded()) {
+        if (out.isClosed()) {
             return;
         }
         try {
             handle(request);
         } catch (RuntimeException e) {
-            if (GrpcErrors.codeOf(e) == ErrorCode.UNKNOWN_SERVER_ERROR) {
+            if (ErrorProtos.codeOf(e) == ErrorCode.UNKNOWN_SERVER_ERROR) {
                 log.error("membership stream of group {} failed", groupId, e);
             }
             fail(e instanceof TributaryException te ? te
@@ -76,12 +76,11 @@ final class MembershipSession implements StreamObserver<MembershipRequest>, Memb
             throw new TributaryException(ErrorCode.INVALID_REQUEST, "the first message of a membership stream must be join");
         }
         switch (request.getKindCase()) {
-            case HEARTBEAT -> coordinator.withMember(groupId, g -> g.heartbeat(memberId, this));
-            case ACK -> coordinator.withMember(groupId, g -> g.acknowledge(memberId, this, request.getAck()));
-            case SUBSCRIPTION -> coordinator.withMember(groupId, g -> g.changeSubscription(memberId, this,
-                    request.getSubscription().getTopicsList()));
-            case REJOIN -> coordinator.withMember(groupId, g -> g.rejoin(memberId, this, request.getRejoin().getReason()));
-            case LEAVE -> coordinator.withMember(groupId, g -> g.leave(memberId, this, request.getLeave().getReason()));
+            case HEARTBEAT -> coordinator.heartbeat(groupId, memberId, this);
+            case ACK -> coordinator.acknowledge(groupId, memberId, this, request.getAck());
+            case SUBSCRIPTION -> coordinator.changeSubscription(groupId, memberId, this, request.getSubscription().getTopicsList());
+            case REJOIN -> coordinator.rejoin(groupId, memberId, this, request.getRejoin().getReason());
+            case LEAVE -> coordinator.leave(groupId, memberId, this, request.getLeave().getReason());
             default -> throw new TributaryException(ErrorCode.INVALID_REQUEST, "membership message with no kind set");
         }
     }
@@ -105,13 +104,9 @@ final class MembershipSession implements StreamObserver<MembershipRequest>, Memb
         }
     }
 
-    private synchronized boolean isEnded() {
-        return ended;
-    }
-
     @Override
     public synchronized void send(MembershipResponse response) {
-        if (ended || out.isCancelled()) {
+        if (out.isClosed()) {
             return;
         }
         switch (response.getKindCase()) {
@@ -123,12 +118,12 @@ final class MembershipSession implements StreamObserver<MembershipRequest>, Memb
     }
 
     private synchronized void flush() {
-        while (!ended && out.isReady()) {
+        while (!out.isClosed() && out.isReady()) {
             MembershipResponse next = takeWaiting();
             if (next == null) {
                 return;
             }
-            out.onNext(next);
+            out.send(next);
         }
     }
 
@@ -149,27 +144,15 @@ final class MembershipSession implements StreamObserver<MembershipRequest>, Memb
 
     @Override
     public synchronized void fail(TributaryException error) {
-        if (ended) {
-            return;
-        }
-        ended = true;
-        if (!out.isCancelled()) {
-            out.onError(GrpcErrors.toStatus(error));
-        }
+        out.fail(error);
     }
 
     @Override
     public synchronized void complete() {
-        if (ended) {
-            return;
+        // Whatever still waits goes out before the end: gRPC buffers it past readiness.
+        for (MembershipResponse r = takeWaiting(); r != null; r = takeWaiting()) {
+            out.send(r);
         }
-        ended = true;
-        if (!out.isCancelled()) {
-            // Whatever still waits goes out before the end: gRPC buffers it past readiness.
-            for (MembershipResponse r = takeWaiting(); r != null; r = takeWaiting()) {
-                out.onNext(r);
-            }
-            out.onCompleted();
-        }
+        out.complete();
     }
 }

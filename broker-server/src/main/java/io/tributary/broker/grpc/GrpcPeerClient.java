@@ -1,0 +1,121 @@
+package io.tributary.broker.grpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TributaryException;
+import io.tributary.api.v1.ListOffsetsRequest;
+import io.tributary.api.v1.ListOffsetsResponse;
+import io.tributary.api.v1.MetadataGrpc;
+import io.tributary.api.v1.OffsetForLeaderEpochRequest;
+import io.tributary.api.v1.OffsetForLeaderEpochResponse;
+import io.tributary.api.v1.ReplicaFetchRequest;
+import io.tributary.api.v1.ReplicaFetchResponse;
+import io.tributary.api.v1.ReplicationGrpc;
+import io.tributary.broker.cluster.PeerClient;
+import io.tributary.coordination.BrokerInfo;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link PeerClient} over gRPC: one channel per peer address, created on first use and shared by every
+ * broker-to-broker call. Thread-safe.
+ */
+public final class GrpcPeerClient implements PeerClient {
+    private final int maxInboundMessageBytes;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+    public GrpcPeerClient(int maxInboundMessageBytes) {
+        this.maxInboundMessageBytes = maxInboundMessageBytes;
+    }
+
+    private ManagedChannel channelTo(BrokerInfo broker) {
+        String target = broker.host() + ":" + broker.port();
+        return channels.computeIfAbsent(target, t -> NettyChannelBuilder.forAddress(broker.host(), broker.port())
+                .usePlaintext()
+                .maxInboundMessageSize(maxInboundMessageBytes)
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .build());
+    }
+
+    @Override
+    public ListOffsetsResponse listOffsets(BrokerInfo peer, ListOffsetsRequest request, long timeoutMs) {
+        try {
+            return MetadataGrpc.newBlockingStub(channelTo(peer)).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                    .listOffsets(request);
+        } catch (StatusRuntimeException e) {
+            throw unanswered(peer, "ListOffsets", e);
+        }
+    }
+
+    @Override
+    public OffsetForLeaderEpochResponse offsetForLeaderEpoch(BrokerInfo leader, OffsetForLeaderEpochRequest request, long timeoutMs) {
+        try {
+            return ReplicationGrpc.newBlockingStub(channelTo(leader)).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                    .offsetForLeaderEpoch(request);
+        } catch (StatusRuntimeException e) {
+            throw unanswered(leader, "OffsetForLeaderEpoch", e);
+        }
+    }
+
+    @Override
+    public ReplicaFetchStream openReplicaFetch(BrokerInfo leader, Responses<ReplicaFetchResponse> responses) {
+        StreamObserver<ReplicaFetchRequest> requests = ReplicationGrpc.newStub(channelTo(leader)).replicaFetch(new StreamObserver<>() {
+            @Override
+            public void onNext(ReplicaFetchResponse value) {
+                responses.onResponse(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                responses.onEnd(unanswered(leader, "ReplicaFetch", t));
+            }
+
+            @Override
+            public void onCompleted() {
+                responses.onEnd(null);
+            }
+        });
+        return new ReplicaFetchStream() {
+            @Override
+            public void send(ReplicaFetchRequest request) {
+                requests.onNext(request);
+            }
+
+            @Override
+            public void close() {
+                try {
+                    requests.onCompleted();
+                } catch (RuntimeException alreadyBroken) {
+                    // The call failed already: nothing to close.
+                }
+            }
+        };
+    }
+
+    /** A peer's failure as the catalogue names it: its own error when it sent one, else not available (retriable). */
+    private static TributaryException unanswered(BrokerInfo peer, String call, Throwable t) {
+        String what = call + " to the broker at " + peer.host() + ":" + peer.port() + " failed: " + t.getMessage();
+        return new TributaryException(ErrorCode.BROKER_NOT_AVAILABLE, what, t);
+    }
+
+    @Override
+    public void close() {
+        for (ManagedChannel c : channels.values()) {
+            c.shutdownNow();
+        }
+        for (ManagedChannel c : channels.values()) {
+            try {
+                c.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        channels.clear();
+    }
+}
