@@ -1,34 +1,46 @@
 package io.tributary.coordination;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.tributary.api.testing.SourceReferences;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 
-/** Coordination must never depend on broker, client or generated gRPC code: the broker plugs in through interfaces. */
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Coordination must never depend on broker, client, generated protocol or gRPC code: the broker plugs in through
+ * interfaces. (It may use grpc-api's plain types: {@code TopicPartition}, the error catalogue.)
+ */
 class LayeringTest {
+    /** The generated messages and stubs live in {@code io.tributary.api.v1} (the proto's {@code java_package}). */
+    private static final List<String> FORBIDDEN = List.of("io.tributary.broker", "io.tributary.client", "io.tributary.api.v1", "io.grpc");
+
+    static List<String> forbiddenReferences(Path root) {
+        return SourceReferences.referencesTo(root, FORBIDDEN).stream().map(SourceReferences.Reference::toString).toList();
+    }
+
     @Test
-    void coordinationImportsNoBrokerClientOrGrpcStubCode() throws IOException {
-        Path sources = Path.of("src/main/java");
-        assertTrue(Files.isDirectory(sources), "run from the coordination module directory");
-        List<String> offenders;
-        try (Stream<Path> files = Files.walk(sources)) {
-            offenders = files.filter(f -> f.toString().endsWith(".java")).flatMap(f -> {
-                try {
-                    return Files.readAllLines(f).stream()
-                            .filter(l -> l.startsWith("import io.tributary.broker") || l.startsWith("import io.tributary.client")
-                                    || l.startsWith("import io.tributary.v1") || l.startsWith("import io.grpc"))
-                            .map(l -> f.getFileName() + ": " + l);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+    void coordinationRefersToNoBrokerClientProtocolOrGrpcCode() {
+        assertEquals(List.of(), forbiddenReferences(Path.of("src/main/java")));
+    }
+
+    @Test
+    void aPlantedReferenceToTheGeneratedProtocolIsCaught(@TempDir Path root) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("io/tributary/coordination"));
+        Files.writeString(dir.resolve("Planted.java"), """
+                package io.tributary.coordination;
+
+                import io.tributary.api.v1.TopicMetadata;
+
+                final class Planted {
+                    io.grpc.Status status;
                 }
-            }).toList();
-        }
-        assertEquals(List.of(), offenders);
+                """);
+        assertEquals(List.of("Planted.java (io.tributary.coordination) -> io.tributary.api.v1.TopicMetadata",
+                "Planted.java (io.tributary.coordination) -> io.grpc.Status"), forbiddenReferences(root));
     }
 }
