@@ -14,9 +14,10 @@ import java.io.Closeable;
 /**
  * Calls from this broker to its peers (offset lookups for admin calls, the follower's side of replication), as the
  * domain sees them: which transport carries them is the implementation's business ({@code grpc/GrpcPeerClient}
- * today). Every call is bounded by its timeout, and a peer that does not answer is a retriable
- * {@link TributaryException} (BROKER_NOT_AVAILABLE, or the peer's own error when it answered with one), never a
- * transport exception.
+ * today). Every call is bounded by its timeout, and a call that fails as a whole is a {@link TributaryException},
+ * never a transport exception: the peer's own error when it refused the call (CLUSTER_AUTHORIZATION_FAILED, ...),
+ * else a retriable BROKER_NOT_AVAILABLE (down, unreachable, too slow); its message names the peer. Per-partition
+ * errors come inside the responses, as from any broker.
  *
  * <p>Implementations are thread-safe and share one connection per peer address among all callers.
  */

@@ -51,6 +51,28 @@ public final class GrpcErrors {
         return status(code, message, info.build());
     }
 
+    /**
+     * The catalogue entry another broker put on a failed call (its ErrorInfo reason), or null when the status carries
+     * none: the call failed in the transport, or before the peer's handler ran.
+     */
+    public static ErrorCode errorInfoCode(Throwable t) {
+        com.google.rpc.Status rich = StatusProto.fromThrowable(t);
+        if (rich == null) {
+            return null;
+        }
+        for (Any detail : rich.getDetailsList()) {
+            if (detail.is(ErrorInfo.class)) {
+                try {
+                    ErrorInfo info = detail.unpack(ErrorInfo.class);
+                    return DOMAIN.equals(info.getDomain()) ? ErrorCode.forName(info.getReason()) : null;
+                } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
     private static StatusRuntimeException status(ErrorCode code, String message, ErrorInfo info) {
         com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
                 .setCode(code.grpcCode().value())

@@ -20,6 +20,7 @@ import io.tributary.coordination.BrokerInfo;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * {@link PeerClient} over gRPC: one channel per peer address, created on first use and shared by every
@@ -44,21 +45,21 @@ public final class GrpcPeerClient implements PeerClient {
 
     @Override
     public ListOffsetsResponse listOffsets(BrokerInfo peer, ListOffsetsRequest request, long timeoutMs) {
-        try {
-            return MetadataGrpc.newBlockingStub(channelTo(peer)).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-                    .listOffsets(request);
-        } catch (StatusRuntimeException e) {
-            throw unanswered(peer, "ListOffsets", e);
-        }
+        return unary(peer, "ListOffsets", channel -> MetadataGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).listOffsets(request));
     }
 
     @Override
     public OffsetForLeaderEpochResponse offsetForLeaderEpoch(BrokerInfo leader, OffsetForLeaderEpochRequest request, long timeoutMs) {
+        return unary(leader, "OffsetForLeaderEpoch", channel -> ReplicationGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS).offsetForLeaderEpoch(request));
+    }
+
+    private <T> T unary(BrokerInfo peer, String call, Function<ManagedChannel, T> rpc) {
         try {
-            return ReplicationGrpc.newBlockingStub(channelTo(leader)).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
-                    .offsetForLeaderEpoch(request);
+            return rpc.apply(channelTo(peer));
         } catch (StatusRuntimeException e) {
-            throw unanswered(leader, "OffsetForLeaderEpoch", e);
+            throw unanswered(peer, call, e);
         }
     }
 
@@ -97,10 +98,14 @@ public final class GrpcPeerClient implements PeerClient {
         };
     }
 
-    /** A peer's failure as the catalogue names it: its own error when it sent one, else not available (retriable). */
+    /**
+     * A failed peer call in the catalogue: the peer's own error when its status names one, else BROKER_NOT_AVAILABLE
+     * (retriable: down, unreachable, or too slow).
+     */
     private static TributaryException unanswered(BrokerInfo peer, String call, Throwable t) {
+        ErrorCode answered = GrpcErrors.errorInfoCode(t);
         String what = call + " to the broker at " + peer.host() + ":" + peer.port() + " failed: " + t.getMessage();
-        return new TributaryException(ErrorCode.BROKER_NOT_AVAILABLE, what, t);
+        return new TributaryException(answered != null ? answered : ErrorCode.BROKER_NOT_AVAILABLE, what, t);
     }
 
     @Override
