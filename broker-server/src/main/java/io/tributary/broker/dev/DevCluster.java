@@ -4,15 +4,20 @@ import io.tributary.api.config.ConfigException;
 import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.server.BrokerServer;
+import io.tributary.broker.server.Mains;
 import org.apache.zookeeper.server.embedded.ExitHandler;
 import org.apache.zookeeper.server.embedded.ZooKeeperServerEmbedded;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -28,45 +33,42 @@ import java.util.concurrent.TimeUnit;
  * Prints {@code READY bootstrap=127.0.0.1:PORT zookeeper=127.0.0.1:ZKPORT/tributary} once the broker is SERVING;
  * stops cleanly (broker, then ZooKeeper) on SIGTERM/SIGINT.
  */
-public final class DevCluster {
-    private DevCluster() {
+@Command(name = "DevCluster", sortOptions = false,
+        description = "One broker (id 1) and an embedded standalone ZooKeeper in one JVM, for development only.")
+public final class DevCluster implements Callable<Integer> {
+    @Option(names = "--dir", paramLabel = "DIR", defaultValue = "dev-data", description = "Where ZooKeeper's and the broker's data live (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "9092", description = "The broker's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--zk-port", paramLabel = "PORT", defaultValue = "2181", description = "ZooKeeper's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+    int zkPort;
+
+    @Option(names = "--override", paramLabel = "KEY=VALUE", description = "A broker setting (repeatable).")
+    List<String> overrideList = List.of();
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    public static void main(String[] args) {
+        int exit = Mains.commandLine(new DevCluster()).execute(args);
+        // After a clean stop main just returns (the shutdown hook printed STOPPED); failures end with their status.
+        if (exit != 0) {
+            System.exit(exit);
+        }
     }
 
-    public static void main(String[] args) throws Exception {
-        Path dir = Path.of("dev-data");
-        int port = 9092;
-        int zkPort = 2181;
+    @Override
+    public Integer call() throws Exception {
         Map<String, String> overrides = new LinkedHashMap<>();
-        try {
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("-h") || a.equals("--help")) {
-                    usage();
-                    return;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(a + " needs a value");
-                }
-                String v = args[++i];
-                switch (a) {
-                    case "--dir" -> dir = Path.of(v);
-                    case "--port" -> port = Integer.parseInt(v);
-                    case "--zk-port" -> zkPort = Integer.parseInt(v);
-                    case "--override" -> {
-                        int eq = v.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--override needs key=value, got '" + v + "'");
-                        }
-                        overrides.put(v.substring(0, eq), v.substring(eq + 1));
-                    }
-                    default -> throw new IllegalArgumentException("unexpected argument '" + a + "'");
-                }
+        for (String v : overrideList) {
+            int eq = v.indexOf('=');
+            if (eq <= 0) {
+                System.err.println("DevCluster: --override needs key=value, got '" + v + "'");
+                return Mains.USAGE_ERROR;
             }
-        } catch (IllegalArgumentException e) {
-            System.err.println("DevCluster: " + e.getMessage());
-            usage();
-            System.exit(2);
-            return;
+            overrides.put(v.substring(0, eq), v.substring(eq + 1));
         }
         dir = dir.toAbsolutePath();
         Files.createDirectories(dir.resolve("zookeeper"));
@@ -93,8 +95,7 @@ public final class DevCluster {
             config = BrokerConfig.fromMap(props);
         } catch (ConfigException e) {
             System.err.println("invalid configuration:\n" + e.getMessage());
-            System.exit(1);
-            return;
+            return 1;
         }
 
         Properties zkConfig = new Properties();
@@ -117,8 +118,7 @@ public final class DevCluster {
             zookeeper.start(30_000);
         } catch (Exception e) {
             System.err.println("embedded ZooKeeper failed to start on 127.0.0.1:" + zkPort + ": " + e);
-            System.exit(1);
-            return;
+            return 1;
         }
         broker = new BrokerServer(config, Time.SYSTEM);
         ZooKeeperServerEmbedded zk = zookeeper;
@@ -133,8 +133,7 @@ public final class DevCluster {
             broker.start();
         } catch (Exception e) {
             System.err.println("broker failed to start: " + e.getMessage());
-            System.exit(1);
-            return;
+            return 1;
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!broker.coordination().isServing() && System.nanoTime() < deadline) {
@@ -142,16 +141,11 @@ public final class DevCluster {
         }
         if (!broker.coordination().isServing()) {
             System.err.println("broker did not become SERVING within 30 s");
-            System.exit(1);
-            return;
+            return 1;
         }
         System.out.println("READY bootstrap=127.0.0.1:" + broker.port() + " zookeeper=127.0.0.1:" + zkPort + "/tributary");
         System.out.flush();
         stopped.await();
-    }
-
-    private static void usage() {
-        System.out.println("usage: DevCluster [--dir DIR] [--port 9092] [--zk-port 2181] [--override key=value ...]");
-        System.out.println("One broker (id 1) and an embedded standalone ZooKeeper in one JVM, for development only.");
+        return 0;
     }
 }

@@ -7,9 +7,13 @@ import io.tributary.api.v1.AdminGrpc;
 import io.tributary.api.v1.BrokerNode;
 import io.tributary.api.v1.DescribeClusterRequest;
 import io.tributary.api.v1.DescribeClusterResponse;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -25,36 +29,25 @@ import java.util.stream.Collectors;
  * The last line is {@code cluster_id=- controller=- brokers=-} when no broker answered DescribeCluster.
  * Exit status 0 when it printed a report, 2 for a usage error.
  */
-public final class ClusterStatus {
-    private ClusterStatus() {
-    }
+@Command(name = "ClusterStatus", sortOptions = false,
+        description = "Prints each broker's gRPC health, then the cluster id, controller and registered brokers.")
+public final class ClusterStatus implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "HOST:PORT[,HOST:PORT...]", split = ",", converter = HealthCheck.HostPortConverter.class,
+            description = "The brokers to report on.")
+    List<HealthCheck.HostPort> endpoints;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "3000", description = "How long to wait for each answer (default: ${DEFAULT-VALUE}).")
+    long timeoutMs;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     public static void main(String[] args) {
-        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: ClusterStatus HOST:PORT[,HOST:PORT...] [--timeout-ms MS]");
-            System.out.println("Prints each broker's gRPC health, then the cluster id, controller and registered brokers.");
-            System.exit(args.length == 0 ? 2 : 0);
-        }
-        long timeoutMs = 3_000;
-        List<HealthCheck.HostPort> endpoints = new ArrayList<>();
-        try {
-            for (int i = 1; i < args.length; i++) {
-                if (args[i].equals("--timeout-ms") && i + 1 < args.length) {
-                    timeoutMs = Long.parseLong(args[++i]);
-                } else {
-                    throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
-                }
-            }
-            for (String s : args[0].split(",")) {
-                if (!s.isBlank()) {
-                    endpoints.add(HealthCheck.HostPort.parse(s.trim()));
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.println("ClusterStatus: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        System.exit(Mains.commandLine(new ClusterStatus()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
         List<HealthCheck.HostPort> serving = new ArrayList<>();
         for (HealthCheck.HostPort endpoint : endpoints) {
             String health = HealthCheck.check(endpoint, timeoutMs);
@@ -75,7 +68,7 @@ public final class ClusterStatus {
             }
         }
         System.out.println(cluster);
-        System.exit(0);
+        return 0;
     }
 
     private static DescribeClusterResponse describe(HealthCheck.HostPort endpoint, long timeoutMs) {

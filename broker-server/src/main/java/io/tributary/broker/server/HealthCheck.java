@@ -6,7 +6,12 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,33 +21,27 @@ import java.util.concurrent.TimeUnit;
  * Exit status 0 only for SERVING, 1 otherwise, 2 for a usage error. Used by {@code scripts/brokers.sh},
  * {@code scripts/tributary-dev.sh} and the container image's HEALTHCHECK.
  */
-public final class HealthCheck {
-    private HealthCheck() {
-    }
+@Command(name = "HealthCheck", sortOptions = false,
+        description = "Prints the broker's gRPC health (SERVING, NOT_SERVING, UNREACHABLE, ...); exits 0 only when SERVING.")
+public final class HealthCheck implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "HOST:PORT", converter = HostPortConverter.class, description = "The broker to ask.")
+    HostPort target;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "3000", description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
+    long timeoutMs;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     public static void main(String[] args) {
-        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            System.out.println("usage: HealthCheck HOST:PORT [--timeout-ms MS]");
-            System.out.println("Prints the broker's gRPC health (SERVING, NOT_SERVING, UNREACHABLE, ...); exits 0 only when SERVING.");
-            System.exit(args.length == 0 ? 2 : 0);
-        }
-        long timeoutMs = 3_000;
-        try {
-            for (int i = 1; i < args.length; i++) {
-                if (args[i].equals("--timeout-ms") && i + 1 < args.length) {
-                    timeoutMs = Long.parseLong(args[++i]);
-                } else {
-                    throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
-                }
-            }
-            HostPort target = HostPort.parse(args[0]);
-            String status = check(target, timeoutMs);
-            System.out.println(status);
-            System.exit(status.equals("SERVING") ? 0 : 1);
-        } catch (IllegalArgumentException e) {
-            System.err.println("HealthCheck: " + e.getMessage());
-            System.exit(2);
-        }
+        System.exit(Mains.commandLine(new HealthCheck()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        String status = check(target, timeoutMs);
+        System.out.println(status);
+        return status.equals("SERVING") ? 0 : 1;
     }
 
     /** The broker's overall health status name, or {@code UNREACHABLE} (the reason goes to standard error). */
@@ -84,6 +83,17 @@ public final class HealthCheck {
         @Override
         public String toString() {
             return host + ":" + port;
+        }
+    }
+
+    static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {
+        @Override
+        public HostPort convert(String value) {
+            try {
+                return HostPort.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 }
