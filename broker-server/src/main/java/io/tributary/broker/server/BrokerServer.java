@@ -3,6 +3,7 @@ package io.tributary.broker.server;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
@@ -79,6 +80,7 @@ public final class BrokerServer implements AutoCloseable {
     private final Time time;
     private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
     private final HealthStatusManager health = new HealthStatusManager();
+    private final ServerBuilder<?> serverBuilder;
     private LogManager logManager;
     private BrokerCoordination coordination;
     private PartitionManager partitionManager;
@@ -95,8 +97,17 @@ public final class BrokerServer implements AutoCloseable {
     private boolean lastServing;
 
     public BrokerServer(BrokerConfig config, Time time) {
+        this(config, time, null);
+    }
+
+    /**
+     * @param serverBuilder the gRPC server to serve on instead of Netty on {@code listeners}' address (tests pass an
+     *     in-process one); the broker adds its executors, limits and services to it. Null for the default.
+     */
+    public BrokerServer(BrokerConfig config, Time time, ServerBuilder<?> serverBuilder) {
         this.config = config;
         this.time = time;
+        this.serverBuilder = serverBuilder;
     }
 
     public void start() throws Exception {
@@ -144,8 +155,8 @@ public final class BrokerServer implements AutoCloseable {
                     new AdminService(adminHandler),
                     new ReplicationService(replicaFetchHandler),
                     new GroupsService(groupCoordinator))).start();
-            int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-            log.info("broker {} listening on {}:{}", config.brokerId(), config.listenHost(), port);
+            int port = port();
+            log.info("broker {} listening on {}", config.brokerId(), server.getListenSockets().get(0));
 
             int advertisedPort = config.advertisedPort() > 0 ? config.advertisedPort() : port;
             CoordinationConfig coordinationConfig = CoordinationConfig.builder(config.brokerId(), config.zookeeperConnect())
@@ -204,18 +215,22 @@ public final class BrokerServer implements AutoCloseable {
         }
     };
 
-    private Server buildServer(List<BindableService> services) {
-        requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.numbered("request"));
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
-                .executor(requestExecutor)
-                .callExecutor(HOT_STREAMS_ON_TRANSPORT_THREAD)
-                .maxInboundMessageSize(config.socketRequestMaxBytes())
+    private NettyServerBuilder nettyServerBuilder() {
+        return NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
                 .maxConcurrentCallsPerConnection(config.maxConcurrentStreamsPerConnection())
                 .keepAliveTime(config.grpcKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
                 // Clients keep long fetch streams open and may ping to keep NATs warm; allow it.
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
+                .permitKeepAliveWithoutCalls(true);
+    }
+
+    private Server buildServer(List<BindableService> services) {
+        requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.numbered("request"));
+        ServerBuilder<?> builder = (serverBuilder != null ? serverBuilder : nettyServerBuilder())
+                .executor(requestExecutor)
+                .callExecutor(HOT_STREAMS_ON_TRANSPORT_THREAD)
+                .maxInboundMessageSize(config.socketRequestMaxBytes())
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance());
         ErrorInterceptor errors = new ErrorInterceptor();
@@ -237,9 +252,9 @@ public final class BrokerServer implements AutoCloseable {
         }
     }
 
-    /** The port the gRPC server is bound to. */
+    /** The port the gRPC server is bound to; for a server without one (in-process), the configured advertised port. */
     public int port() {
-        return ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+        return server.getListenSockets().get(0) instanceof InetSocketAddress inet ? inet.getPort() : config.advertisedPort();
     }
 
     public int brokerId() {
