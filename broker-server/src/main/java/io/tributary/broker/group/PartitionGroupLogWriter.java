@@ -60,14 +60,13 @@ final class PartitionGroupLogWriter implements GroupLogWriter {
             throw coordinatorError(e);
         }
         int maxBatchBytes = Math.max(1024, partition.log().config().maxMessageBytes() - BATCH_SLACK_BYTES);
-        int minIsr = partition.log().config().minInSyncReplicas();
         long[] logOffsets = new long[entries.size()];
         int next = 0;
         long end = -1;
         for (ByteBuffer batch : GroupRecords.toBatches(entries, maxBatchBytes, time.milliseconds())) {
             LogAppendInfo info;
             try {
-                info = partition.appendAsLeader(batch, OptionalInt.of(leaderEpoch), minIsr, true);
+                info = partition.appendAsLeader(batch, OptionalInt.of(leaderEpoch), true);
             } catch (TributaryException e) {
                 throw coordinatorError(e);
             }

@@ -14,6 +14,7 @@ import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.produce.ProduceHandler;
 import io.tributary.broker.produce.ProducerIdManager;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -42,7 +43,7 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
 
     @Override
     public void produceOnce(ProduceRequest request, StreamObserver<ProduceResponse> responseObserver) {
-        ProduceHandler.validateRequest(request);
+        // An invalid request throws from produce(): the error interceptor answers with its status.
         if (request.getAcks() == 0) {
             handler.produce(request);
             responseObserver.onNext(ProduceResponse.newBuilder().setCorrelationId(request.getCorrelationId()).build());
@@ -71,21 +72,19 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
             @Override
             public void onNext(ProduceRequest request) {
                 inflight.incrementAndGet();
+                CompletableFuture<ProduceResponse> produced;
                 try {
-                    ProduceHandler.validateRequest(request);
+                    produced = handler.produce(request);
                 } catch (TributaryException invalid) {
                     // A malformed request fails only itself: its partitions get the error, the stream goes on.
                     complete(request.getAcks() == 0 ? null : rejectAll(request, invalid));
                     return;
                 }
                 if (request.getAcks() == 0) {
-                    handler.produce(request);
                     complete(null);
                     return;
                 }
-                handler.produce(request).whenComplete((response, failure) -> {
-                    complete(failure == null ? response : rejectAll(request, failure));
-                });
+                produced.whenComplete((response, failure) -> complete(failure == null ? response : rejectAll(request, failure)));
             }
 
             private void complete(ProduceResponse response) {

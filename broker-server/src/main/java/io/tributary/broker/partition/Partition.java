@@ -126,16 +126,17 @@ public final class Partition {
      * Appends producer batches as leader.
      *
      * @param clientLeaderEpoch the epoch the client believes in, if it sent one
-     * @throws TributaryException NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, or the log's
-     *     validation errors
+     * @param requireMinIsr whether the write needs the log's {@code min.insync.replicas} in sync (acks=all)
+     * @throws TributaryException NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
+     *     NOT_ENOUGH_REPLICAS, or the log's validation errors
      */
-    public LogAppendInfo appendAsLeader(ByteBuffer records, OptionalInt clientLeaderEpoch, int minInSyncReplicas,
-                                        boolean requireMinIsr) {
+    public LogAppendInfo appendAsLeader(ByteBuffer records, OptionalInt clientLeaderEpoch, boolean requireMinIsr) {
         leaderLock.readLock().lock();
         LogAppendInfo info;
         try {
             LeaderState s = state;
             checkLeader(s, clientLeaderEpoch);
+            int minInSyncReplicas = log.config().minInSyncReplicas();
             if (requireMinIsr && s.isr().size() < minInSyncReplicas) {
                 throw new TributaryException(ErrorCode.NOT_ENOUGH_REPLICAS, topicPartition + " has " + s.isr().size()
                         + " in-sync replica(s) " + s.isr() + ", fewer than min.insync.replicas=" + minInSyncReplicas);

@@ -67,7 +67,12 @@ public final class ProduceHandler {
         }
     }
 
-    /** Appends every partition's data; the future completes with one result per partition, in request order. */
+    /**
+     * Validates the request, then appends every partition's data; the future completes with one result per
+     * partition, in request order.
+     *
+     * @throws TributaryException at once when the request as a whole is invalid ({@link #validateRequest})
+     */
     public CompletableFuture<ProduceResponse> produce(ProduceRequest request) {
         validateRequest(request);
         int acks = request.getAcks();
@@ -105,9 +110,8 @@ public final class ProduceHandler {
             ByteBuffer records = recordsOf(data);
             OptionalInt epoch = data.hasCurrentLeaderEpoch() ? OptionalInt.of(data.getCurrentLeaderEpoch()) : OptionalInt.empty();
             partition = leaderOrAutoCreate(tp, epoch);
-            int minIsr = partition.log().config().minInSyncReplicas();
             try {
-                info = partition.appendAsLeader(records, epoch, minIsr, acks == -1);
+                info = partition.appendAsLeader(records, epoch, acks == -1);
             } catch (TributaryException e) {
                 throw partitions.withHint(e, tp);
             }

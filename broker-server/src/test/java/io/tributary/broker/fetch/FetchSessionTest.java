@@ -121,7 +121,7 @@ class FetchSessionTest {
         for (int i = 0; i < 3; i++) {
             b.append(System.currentTimeMillis(), null, ("v" + i).getBytes(StandardCharsets.UTF_8));
         }
-        partitions.leaderPartition(TP, OptionalInt.empty()).appendAsLeader(b.build(), OptionalInt.empty(), 1, false);
+        partitions.leaderPartition(TP, OptionalInt.empty()).appendAsLeader(b.build(), OptionalInt.empty(), false);
     }
 
     @Test

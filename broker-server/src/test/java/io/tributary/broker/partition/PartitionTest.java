@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
@@ -70,16 +71,17 @@ class PartitionTest {
         partition.applyState(new LeaderState(2, 6, List.of(2, 1), List.of(1, 2), 1, 1));
         assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, codeOf(() -> partition.checkLeader(OptionalInt.of(6))));
         assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER,
-                codeOf(() -> partition.appendAsLeader(batch(1), OptionalInt.empty(), 1, false)));
+                codeOf(() -> partition.appendAsLeader(batch(1), OptionalInt.empty(), false)));
         assertEquals(0, partition.log().logEndOffset());
     }
 
     @Test
     void acksAllBelowMinInSyncReplicasIsRefusedAndAppendsNothingWhileAcksOneAppends() {
+        partition.log().updateConfig(LogConfig.fromProps(Map.of(LogConfig.MIN_IN_SYNC_REPLICAS, "2")));
         partition.applyState(new LeaderState(1, 0, List.of(1), List.of(1, 2), 1, 0));
-        assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS, codeOf(() -> partition.appendAsLeader(batch(2), OptionalInt.empty(), 2, true)));
+        assertEquals(ErrorCode.NOT_ENOUGH_REPLICAS, codeOf(() -> partition.appendAsLeader(batch(2), OptionalInt.empty(), true)));
         assertEquals(0, partition.log().logEndOffset());
-        assertEquals(0, partition.appendAsLeader(batch(2), OptionalInt.empty(), 2, false).firstOffset());
+        assertEquals(0, partition.appendAsLeader(batch(2), OptionalInt.empty(), false).firstOffset());
         assertEquals(2, partition.log().logEndOffset());
     }
 
@@ -103,7 +105,7 @@ class PartitionTest {
     @Test
     void theHighWatermarkWaitsForEveryInSyncFollower() throws Exception {
         partition.applyState(new LeaderState(1, 0, List.of(1, 2), List.of(1, 2), 1, 0));
-        partition.appendAsLeader(batch(3), OptionalInt.empty(), 1, true);
+        partition.appendAsLeader(batch(3), OptionalInt.empty(), true);
         assertEquals(0, partition.log().highWatermark());
         var acked = partition.awaitHighWatermark(3);
         partition.updateFollowerFetchState(2, 2, System.currentTimeMillis());

@@ -92,7 +92,7 @@ class ReplicaFetchHandlerTest {
         for (int i = 0; i < records; i++) {
             b.append(System.currentTimeMillis(), null, ("v" + i).getBytes(StandardCharsets.UTF_8));
         }
-        leader().appendAsLeader(b.build(), OptionalInt.empty(), 1, false);
+        leader().appendAsLeader(b.build(), OptionalInt.empty(), false);
     }
 
     private static ReplicaFetchRequest fetch(long offset, int maxWaitMs, long brokerEpoch) {
