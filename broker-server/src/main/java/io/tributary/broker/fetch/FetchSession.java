@@ -269,7 +269,8 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             PartitionData.Builder pd = PartitionData.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
                     .setFetchOffset(pos.offset);
             try {
-                Partition partition = partitions.leaderPartition(tp, pos.leaderEpoch);
+                // The read checks leadership and the consumer's epoch, once, under the partition's lock.
+                Partition partition = partitions.servingPartition(tp);
                 LogReadInfo read = partition.readForConsumer(pos.offset, Math.min(pos.partitionMaxBytes, budget), bytes == 0, pos.leaderEpoch);
                 ByteBuffer records = read.records();
                 pd.setHighWatermark(read.highWatermark()).setLogStartOffset(read.logStartOffset()).setLogEndOffset(read.logEndOffset());
@@ -284,8 +285,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
                 }
                 data.add(pd.build());
             } catch (TributaryException ex) {
-                TributaryException withHint = partitions.withHint(ex, tp);
-                pd.setError(ErrorProtos.toProto(withHint));
+                pd.setError(ErrorProtos.toProto(ex));
                 if (ex instanceof OffsetOutOfRangeException oor) {
                     pd.setLogStartOffset(oor.logStartOffset()).setLogEndOffset(oor.logEndOffset());
                 }

@@ -1,6 +1,8 @@
 package io.tributary.broker.partition;
 
 import io.tributary.api.ErrorCode;
+import io.tributary.api.LeaderHint;
+import io.tributary.api.LeaderHintException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
 import io.tributary.broker.log.LogAppendInfo;
@@ -17,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * One partition hosted by this broker: its log, whether this broker leads it (and at which epoch), and its high
@@ -38,6 +41,7 @@ public final class Partition {
     private final PartitionLog log;
     private final PartitionWatchers watchers;
     private final PartitionWatchers appendWatchers;
+    private final Supplier<LeaderHint> leaderHint;
     private final ReentrantReadWriteLock leaderLock = new ReentrantReadWriteLock();
     private volatile LeaderState state = LeaderState.NONE;
 
@@ -58,13 +62,18 @@ public final class Partition {
     /** acks=all appends waiting for the high watermark to pass their last offset, keyed by that offset + 1. */
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> replicationWaiters = new ConcurrentSkipListMap<>();
 
+    /**
+     * @param leaderHint who leads this partition according to the broker's metadata, for the hint every leadership
+     *     error carries (read only when such an error is raised)
+     */
     public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, PartitionWatchers watchers,
-                     PartitionWatchers appendWatchers) {
+                     PartitionWatchers appendWatchers, Supplier<LeaderHint> leaderHint) {
         this.topicPartition = topicPartition;
         this.localBrokerId = localBrokerId;
         this.log = log;
         this.watchers = watchers;
         this.appendWatchers = appendWatchers;
+        this.leaderHint = leaderHint;
     }
 
     public int localBrokerId() {
@@ -223,17 +232,18 @@ public final class Partition {
         if (clientLeaderEpoch.isPresent()) {
             int theirs = clientLeaderEpoch.getAsInt();
             if (theirs < s.leaderEpoch()) {
-                throw new TributaryException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + theirs + " of " + topicPartition
-                        + " is stale; the current epoch is " + s.leaderEpoch() + " (refresh metadata)");
+                throw new LeaderHintException(ErrorCode.FENCED_LEADER_EPOCH, "leader epoch " + theirs + " of " + topicPartition
+                        + " is stale; the current epoch is " + s.leaderEpoch() + " (refresh metadata)", leaderHint.get());
             }
             if (theirs > s.leaderEpoch()) {
-                throw new TributaryException(ErrorCode.UNKNOWN_LEADER_EPOCH, "leader epoch " + theirs + " of " + topicPartition
-                        + " is newer than this broker's " + s.leaderEpoch() + "; it has not caught up yet, retry");
+                throw new LeaderHintException(ErrorCode.UNKNOWN_LEADER_EPOCH, "leader epoch " + theirs + " of " + topicPartition
+                        + " is newer than this broker's " + s.leaderEpoch() + "; it has not caught up yet, retry", leaderHint.get());
             }
         }
         if (s.leader() != localBrokerId) {
-            throw new TributaryException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "broker " + localBrokerId + " does not lead "
-                    + topicPartition + (s.leader() >= 0 ? "; broker " + s.leader() + " does" : "; it has no leader right now"));
+            throw new LeaderHintException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "broker " + localBrokerId + " does not lead "
+                    + topicPartition + (s.leader() >= 0 ? "; broker " + s.leader() + " does" : "; it has no leader right now"),
+                    leaderHint.get());
         }
     }
 

@@ -121,30 +121,26 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
      * partition, or not the leader with who is.
      */
     public Partition leaderPartition(TopicPartition tp, java.util.OptionalInt clientLeaderEpoch) {
+        Partition p = servingPartition(tp);
+        p.checkLeader(clientLeaderEpoch);
+        return p;
+    }
+
+    /**
+     * The partition if this broker hosts it and its ZooKeeper session serves, without checking leadership: for a
+     * caller whose next call on the partition checks it under the partition's lock anyway (an append, a read), so
+     * it is checked once. Errors carry the leader hint.
+     */
+    public Partition servingPartition(TopicPartition tp) {
         Partition p = partitions.get(tp);
         if (p == null) {
             throw notHosted(tp);
         }
         if (!sessionServing.getAsBoolean()) {
-            throw withHint(new TributaryException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "broker " + brokerId
-                    + " has lost its ZooKeeper session and cannot know whether it still leads " + tp), tp);
-        }
-        try {
-            p.checkLeader(clientLeaderEpoch);
-        } catch (TributaryException e) {
-            throw withHint(e, tp);
+            throw new LeaderHintException(ErrorCode.NOT_LEADER_OR_FOLLOWER, "broker " + brokerId
+                    + " has lost its ZooKeeper session and cannot know whether it still leads " + tp, leaderHint(tp));
         }
         return p;
-    }
-
-    /** Adds who leads {@code tp} now to a leadership error. */
-    public TributaryException withHint(TributaryException e, TopicPartition tp) {
-        ErrorCode code = e.error();
-        if (code != ErrorCode.NOT_LEADER_OR_FOLLOWER && code != ErrorCode.FENCED_LEADER_EPOCH
-                && code != ErrorCode.UNKNOWN_LEADER_EPOCH && code != ErrorCode.LEADER_NOT_AVAILABLE) {
-            return e;
-        }
-        return new LeaderHintException(code, e.getMessage(), leaderHint(tp));
     }
 
     /** Who leads {@code tp} according to this broker's metadata; {@link LeaderHint#NONE} when nobody does. */
@@ -198,7 +194,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
             Partition p = partitions.computeIfAbsent(tp, k -> {
                 PartitionLog plog = logManager.getOrCreateLog(k);
                 plog.updateConfig(logConfigFor(k.topic()));
-                return new Partition(k, brokerId, plog, watchers, appendWatchers);
+                return new Partition(k, brokerId, plog, watchers, appendWatchers, () -> leaderHint(k));
             });
             LeaderState next = new LeaderState(role.leader(), role.leaderEpoch(), role.isr(), role.replicas(),
                     role.controllerEpoch(), role.stateZkVersion());

@@ -109,12 +109,9 @@ public final class ProduceHandler {
             tp = new TopicPartition(topic, data.getPartition());
             ByteBuffer records = recordsOf(data);
             OptionalInt epoch = data.hasCurrentLeaderEpoch() ? OptionalInt.of(data.getCurrentLeaderEpoch()) : OptionalInt.empty();
-            partition = leaderOrAutoCreate(tp, epoch);
-            try {
-                info = partition.appendAsLeader(records, epoch, acks == -1);
-            } catch (TributaryException e) {
-                throw partitions.withHint(e, tp);
-            }
+            partition = servingOrAutoCreate(tp);
+            // Leadership and the client's epoch are checked once, by the append, under the partition's lock.
+            info = partition.appendAsLeader(records, epoch, acks == -1);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(result.setError(ErrorProtos.toProto(e)).build());
         }
@@ -144,9 +141,9 @@ public final class ProduceHandler {
         });
     }
 
-    private Partition leaderOrAutoCreate(TopicPartition tp, OptionalInt epoch) {
+    private Partition servingOrAutoCreate(TopicPartition tp) {
         try {
-            return partitions.leaderPartition(tp, epoch);
+            return partitions.servingPartition(tp);
         } catch (TributaryException e) {
             if (e.error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && partitions.metadata().topic(tp.topic()).isEmpty()
                     && autoCreator.maybeCreate(tp.topic())) {

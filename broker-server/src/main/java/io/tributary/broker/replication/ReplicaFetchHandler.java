@@ -117,7 +117,7 @@ public final class ReplicaFetchHandler {
                     first = false;
                 }
             } catch (TributaryException e) {
-                d.setError(ErrorProtos.toProto(partitions.withHint(e, tp)));
+                d.setError(ErrorProtos.toProto(e));
                 if (e instanceof OffsetOutOfRangeException oor) {
                     d.setLogStartOffset(oor.logStartOffset()).setLogEndOffset(oor.logEndOffset());
                 }
@@ -139,7 +139,7 @@ public final class ReplicaFetchHandler {
                         .endOffsetFor(q.getLeaderEpoch(), partition.log().logEndOffset());
                 r.setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset());
             } catch (TributaryException e) {
-                r.setError(ErrorProtos.toProto(partitions.withHint(e, tp)));
+                r.setError(ErrorProtos.toProto(e));
             }
             response.addPartitions(r);
         }

@@ -1,6 +1,8 @@
 package io.tributary.broker.partition;
 
 import io.tributary.api.ErrorCode;
+import io.tributary.api.LeaderHint;
+import io.tributary.api.LeaderHintException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
 import io.tributary.api.batch.RecordBatchBuilder;
@@ -26,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** One partition's roles, epochs and fencing on a real log, without a cluster. Broker 1 is the local broker. */
+/**
+ * One partition's roles, epochs and fencing on a real log, without a cluster. Broker 1 is the local broker; the
+ * metadata says broker 2 leads at epoch 6 (the hint leadership errors carry).
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PartitionTest {
     private static final TopicPartition TP = new TopicPartition("p", 0);
@@ -40,7 +45,8 @@ class PartitionTest {
     void open() throws Exception {
         logs = new LogManager(LogManager.Config.of(List.of(dir), LogConfig.defaults()), Time.SYSTEM);
         logs.startup();
-        partition = new Partition(TP, 1, logs.getOrCreateLog(TP), new PartitionWatchers(), new PartitionWatchers());
+        partition = new Partition(TP, 1, logs.getOrCreateLog(TP), new PartitionWatchers(), new PartitionWatchers(),
+                () -> new LeaderHint(2, 6, "127.0.0.1", 9093));
     }
 
     @AfterEach
@@ -69,7 +75,9 @@ class PartitionTest {
         assertEquals(ErrorCode.UNKNOWN_LEADER_EPOCH, codeOf(() -> partition.checkLeader(OptionalInt.of(6))));
 
         partition.applyState(new LeaderState(2, 6, List.of(2, 1), List.of(1, 2), 1, 1));
-        assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, codeOf(() -> partition.checkLeader(OptionalInt.of(6))));
+        LeaderHintException notLeader = assertThrows(LeaderHintException.class, () -> partition.checkLeader(OptionalInt.of(6)));
+        assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER, notLeader.error());
+        assertEquals(new LeaderHint(2, 6, "127.0.0.1", 9093), notLeader.hint(), "the error names who leads now");
         assertEquals(ErrorCode.NOT_LEADER_OR_FOLLOWER,
                 codeOf(() -> partition.appendAsLeader(batch(1), OptionalInt.empty(), false)));
         assertEquals(0, partition.log().logEndOffset());
