@@ -89,6 +89,7 @@ public final class BrokerCoordination implements Closeable {
         }
         ZkSupport.bootstrap(client, layout);
         clusterId = ZkSupport.ensureClusterId(client, layout);
+        controller.start();
         registration.start();
         cache.start();
         if (!cache.awaitServing(timeout)) {

@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
@@ -62,7 +63,11 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
     private final ScheduledExecutorService events;
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
     private final CoordinationConfig.LeaderRebalancePolicy leaderRebalance;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final long reconcileIntervalMs;
+
+    private enum Lifecycle { LATENT, STARTED, CLOSED }
+
+    private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
 
     /** Event-thread state. */
     private ControllerEpochFence fence;
@@ -86,7 +91,18 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         this.states = new PartitionStateStore(client, layout);
         this.onFenced = Objects.requireNonNull(onFenced, "onFenced");
         this.leaderRebalance = Objects.requireNonNull(leaderRebalance, "leaderRebalance");
+        this.reconcileIntervalMs = reconcileIntervalMs;
         this.events = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("controller-event-" + brokerId));
+    }
+
+    /**
+     * Starts the event thread's timers: the periodic reconcile and, when enabled, the automatic leader rebalance.
+     * Call before the metadata cache and the election start, so no event finds the controller unstarted.
+     */
+    public void start() {
+        if (!lifecycle.compareAndSet(Lifecycle.LATENT, Lifecycle.STARTED)) {
+            throw new IllegalStateException("controller of broker " + brokerId + " already started or closed");
+        }
         events.execute(() -> eventThread = Thread.currentThread());
         events.scheduleWithFixedDelay(this::requestReconcile, reconcileIntervalMs, reconcileIntervalMs,
                 TimeUnit.MILLISECONDS);
@@ -196,7 +212,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
     }
 
     private void enqueue(Runnable event) {
-        if (closed.get()) {
+        if (lifecycle.get() == Lifecycle.CLOSED) {
             return;
         }
         try {
@@ -248,7 +264,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
             log.warn("broker {}: {}", brokerId, e.getMessage());
             fenced();
         } catch (Exception e) {
-            if (closed.get()) {
+            if (lifecycle.get() == Lifecycle.CLOSED) {
                 return; // close() interrupted the pass.
             }
             log.warn("broker {}: controller pass failed ({}); retrying", brokerId, e.toString());
@@ -501,7 +517,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
 
     @Override
     public void close() {
-        if (closed.getAndSet(true)) {
+        if (lifecycle.getAndSet(Lifecycle.CLOSED) == Lifecycle.CLOSED) {
             return;
         }
         events.shutdownNow();
