@@ -71,6 +71,10 @@ public final class AdminHandler {
     private final MetadataHandler metadataHandler;
     private final PeerClient peers;
 
+    /**
+     * @param config the whole broker configuration, not a slice: DescribeConfigs shows every broker setting and the
+     *     topic defaults, and CreateTopics applies those defaults
+     */
     public AdminHandler(PartitionManager partitions, Supplier<TopicAdmin> topicAdmin, BrokerConfig config,
                         MetadataHandler metadataHandler, PeerClient peers) {
         this.partitions = partitions;

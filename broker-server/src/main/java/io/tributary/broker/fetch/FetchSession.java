@@ -17,7 +17,6 @@ import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.common.SerialExecutor;
 import io.tributary.broker.common.StreamHandler;
 import io.tributary.broker.common.StreamSink;
-import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LogReadInfo;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -74,7 +73,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
 
     private final StreamSink<FetchResponse> out;
     private final PartitionManager partitions;
-    private final BrokerConfig config;
+    private final FetchSessionConfig config;
     private final SerialExecutor serial;
     private final ScheduledExecutorService timer;
 
@@ -89,7 +88,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
     private long lastSendNanos;
     private ScheduledFuture<?> waitTimer;
 
-    FetchSession(StreamSink<FetchResponse> out, PartitionManager partitions, BrokerConfig config,
+    FetchSession(StreamSink<FetchResponse> out, PartitionManager partitions, FetchSessionConfig config,
                  Executor executor, ScheduledExecutorService timer) {
         this.out = out;
         this.partitions = partitions;
@@ -161,8 +160,8 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
         if (opened) {
             throw new TributaryException(ErrorCode.INVALID_REQUEST, "the fetch session is already open; send positions or credit");
         }
-        if (s.getMaxWaitMs() < 0 || s.getMaxWaitMs() > config.fetchMaxWaitMsLimit()) {
-            throw new TributaryException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be in [0, " + config.fetchMaxWaitMsLimit()
+        if (s.getMaxWaitMs() < 0 || s.getMaxWaitMs() > config.maxWaitMsLimit()) {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "max_wait_ms must be in [0, " + config.maxWaitMsLimit()
                     + "], got " + s.getMaxWaitMs());
         }
         if (s.getMinBytes() < 0 || s.getMaxBytes() <= 0) {
@@ -171,7 +170,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
         }
         maxWaitMs = s.getMaxWaitMs();
         minBytes = Math.max(1, s.getMinBytes());
-        maxBytes = Math.min(s.getMaxBytes(), config.socketRequestMaxBytes());
+        maxBytes = Math.min(s.getMaxBytes(), config.maxResponseBytes());
         opened = true;
         lastSendNanos = System.nanoTime();
         applyPositions(FetchPositions.newBuilder().addAllSet(s.getPartitionsList()).build());
@@ -215,9 +214,9 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             throw new TributaryException(ErrorCode.INVALID_REQUEST, "credit must be >= 0, got " + c.getResponses());
         }
         long total = (long) credits + c.getResponses();
-        if (total > config.fetchSessionMaxCredits()) {
+        if (total > config.maxCredits()) {
             throw new TributaryException(ErrorCode.THROTTLING_QUOTA_EXCEEDED, "a fetch session may hold at most "
-                    + config.fetchSessionMaxCredits() + " unused credits (fetch.session.max.credits); it asked for " + total);
+                    + config.maxCredits() + " unused credits (fetch.session.max.credits); it asked for " + total);
         }
         credits = (int) total;
     }

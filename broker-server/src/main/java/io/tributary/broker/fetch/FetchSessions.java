@@ -5,7 +5,6 @@ import io.tributary.api.v1.FetchRequest;
 import io.tributary.api.v1.FetchResponse;
 import io.tributary.broker.common.StreamHandler;
 import io.tributary.broker.common.StreamSink;
-import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.partition.PartitionManager;
 
 import java.io.Closeable;
@@ -20,14 +19,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FetchSessions implements Closeable {
     private final PartitionManager partitions;
-    private final BrokerConfig config;
+    private final FetchSessionConfig config;
     private final ExecutorService executor;
     private final ScheduledExecutorService timer;
 
-    public FetchSessions(PartitionManager partitions, BrokerConfig config) {
+    public FetchSessions(PartitionManager partitions, FetchSessionConfig config) {
         this.partitions = partitions;
         this.config = config;
-        this.executor = Executors.newFixedThreadPool(Math.max(2, config.numIoThreads() / 2), DaemonThreads.numbered("fetch"));
+        this.executor = Executors.newFixedThreadPool(config.threads(), DaemonThreads.numbered("fetch"));
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fetch-timer"));
     }
 

@@ -1,6 +1,5 @@
 package io.tributary.broker.group;
 
-import io.tributary.broker.config.BrokerConfig;
 
 /**
  * The group coordinator's settings, taken once from the broker config (so the coordinator's pieces can be built in
@@ -26,14 +25,6 @@ public record GroupConfig(int brokerId, int offsetsTopicNumPartitions, int offse
                           long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs, int offsetMetadataMaxBytes,
                           int minSessionTimeoutMs, int maxSessionTimeoutMs, int initialRebalanceDelayMs,
                           int maxGroupSize, int heartbeatIntervalMs) {
-
-    public static GroupConfig from(BrokerConfig c) {
-        return new GroupConfig(c.brokerId(), c.offsetsTopicNumPartitions(), c.offsetsTopicReplicationFactor(),
-                c.offsetsTopicSegmentBytes(), c.offsetsCommitTimeoutMs(), c.offsetsLoadBufferSize(),
-                c.offsetsRetentionMs(), c.offsetsRetentionCheckIntervalMs(), c.offsetMetadataMaxBytes(),
-                c.groupMinSessionTimeoutMs(), c.groupMaxSessionTimeoutMs(), c.groupInitialRebalanceDelayMs(),
-                c.groupMaxSize(), c.groupConsumerHeartbeatIntervalMs());
-    }
 
     /** The heartbeat interval for a member with this session timeout: often enough that two may be lost. */
     public int heartbeatIntervalFor(int sessionTimeoutMs) {

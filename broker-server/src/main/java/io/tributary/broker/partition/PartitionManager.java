@@ -5,7 +5,6 @@ import io.tributary.api.LeaderHint;
 import io.tributary.api.LeaderHintException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
-import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.PartitionLog;
@@ -27,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -42,7 +42,8 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
 
     private final int brokerId;
     private final LogManager logManager;
-    private final BrokerConfig config;
+    /** The broker's log defaults with a topic's overrides applied (BrokerConfig::logConfigFor). */
+    private final Function<Map<String, String>, LogConfig> topicLogConfig;
     private final Supplier<ClusterMetadata> metadata;
     private final PartitionWatchers watchers = new PartitionWatchers();
     private final PartitionWatchers appendWatchers = new PartitionWatchers();
@@ -53,11 +54,14 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     /** Whether this broker has a ZooKeeper session with a quorum and is registered: asked, not tracked from events. */
     private final BooleanSupplier sessionServing;
 
-    public PartitionManager(int brokerId, LogManager logManager, BrokerConfig config, Supplier<ClusterMetadata> metadata,
-                            BooleanSupplier sessionServing) {
+    /**
+     * @param topicLogConfig the broker's log defaults with a topic's overrides applied; throws on invalid overrides
+     */
+    public PartitionManager(int brokerId, LogManager logManager, Function<Map<String, String>, LogConfig> topicLogConfig,
+                            Supplier<ClusterMetadata> metadata, BooleanSupplier sessionServing) {
         this.brokerId = brokerId;
         this.logManager = logManager;
-        this.config = config;
+        this.topicLogConfig = topicLogConfig;
         this.metadata = metadata;
         this.sessionServing = sessionServing;
     }
@@ -254,7 +258,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
             TopicMetadata before = previous.topics().get(topic.name());
             if (before == null || !Objects.equals(before.config(), topic.config())) {
                 try {
-                    logManager.updateTopicConfig(topic.name(), config.logConfigFor(topic.config()));
+                    logManager.updateTopicConfig(topic.name(), topicLogConfig.apply(topic.config()));
                 } catch (RuntimeException e) {
                     log.error("topic {} has an invalid config {}; keeping the previous one", topic.name(), topic.config(), e);
                 }
@@ -265,10 +269,10 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     public LogConfig logConfigFor(String topic) {
         Map<String, String> overrides = metadata.get().topic(topic).map(TopicMetadata::config).orElse(Map.of());
         try {
-            return config.logConfigFor(overrides);
+            return topicLogConfig.apply(overrides);
         } catch (RuntimeException e) {
             log.error("topic {} has an invalid config {}; using the broker defaults", topic, overrides, e);
-            return config.defaultLogConfig();
+            return topicLogConfig.apply(Map.of());
         }
     }
 }

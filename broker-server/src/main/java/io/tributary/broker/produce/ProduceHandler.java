@@ -13,7 +13,6 @@ import io.tributary.api.v1.ProduceRequest;
 import io.tributary.api.v1.ProduceResponse;
 import io.tributary.broker.admin.TopicAutoCreator;
 import io.tributary.broker.common.ErrorProtos;
-import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.group.OffsetsTopic;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogManager;
@@ -41,13 +40,16 @@ import java.util.concurrent.TimeoutException;
 public final class ProduceHandler {
     private final PartitionManager partitions;
     private final LogManager logManager;
-    private final BrokerConfig config;
+    private final long defaultTimeoutMs;
     private final TopicAutoCreator autoCreator;
 
-    public ProduceHandler(PartitionManager partitions, LogManager logManager, BrokerConfig config, TopicAutoCreator autoCreator) {
+    /**
+     * @param defaultTimeoutMs how long acks=all waits when a request names no timeout ({@code request.timeout.ms})
+     */
+    public ProduceHandler(PartitionManager partitions, LogManager logManager, long defaultTimeoutMs, TopicAutoCreator autoCreator) {
         this.partitions = partitions;
         this.logManager = logManager;
-        this.config = config;
+        this.defaultTimeoutMs = defaultTimeoutMs;
         this.autoCreator = autoCreator;
     }
 
@@ -76,7 +78,7 @@ public final class ProduceHandler {
     public CompletableFuture<ProduceResponse> produce(ProduceRequest request) {
         validateRequest(request);
         int acks = request.getAcks();
-        long timeoutMs = request.getTimeoutMs() == 0 ? config.requestTimeoutMs() : request.getTimeoutMs();
+        long timeoutMs = request.getTimeoutMs() == 0 ? defaultTimeoutMs : request.getTimeoutMs();
         List<CompletableFuture<PartitionProduceResult>> results = new ArrayList<>(request.getPartitionsCount());
         for (PartitionProduceData data : request.getPartitionsList()) {
             results.add(produceOne(data, acks, timeoutMs));

@@ -12,7 +12,6 @@ import io.tributary.api.v1.ReplicaFetchRequest;
 import io.tributary.api.v1.ReplicaFetchResponse;
 import io.tributary.api.v1.ReplicaPartitionData;
 import io.tributary.broker.cluster.PeerClient;
-import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LeaderEpochCache;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.partition.Partition;
@@ -61,7 +60,7 @@ final class ReplicaFetcher implements Runnable {
     private final int leaderId;
     private final PartitionManager partitions;
     private final PeerClient peers;
-    private final BrokerConfig config;
+    private final ReplicaFetcherConfig config;
     private final LongSupplier brokerEpoch;
     private final Map<TopicPartition, State> states = new ConcurrentHashMap<>();
     private final Thread thread;
@@ -73,7 +72,7 @@ final class ReplicaFetcher implements Runnable {
     private volatile PeerClient.ReplicaFetchStream stream;
     private BlockingQueue<Object> responses;
 
-    ReplicaFetcher(int leaderId, PartitionManager partitions, PeerClient peers, BrokerConfig config, LongSupplier brokerEpoch) {
+    ReplicaFetcher(int leaderId, PartitionManager partitions, PeerClient peers, ReplicaFetcherConfig config, LongSupplier brokerEpoch) {
         this.leaderId = leaderId;
         this.partitions = partitions;
         this.peers = peers;
@@ -121,7 +120,7 @@ final class ReplicaFetcher implements Runnable {
                 }
                 BrokerInfo leader = partitions.metadata().brokers().get(leaderId);
                 if (leader == null) {
-                    sleep(config.replicaFetchBackoffMs());
+                    sleep(config.backoffMs());
                     continue;
                 }
                 reconcile(leader);
@@ -132,7 +131,7 @@ final class ReplicaFetcher implements Runnable {
                 if (running) {
                     log.warn("fetcher from broker {} failed: {}", leaderId, e.toString());
                     closeStream();
-                    sleepQuietly(config.replicaFetchBackoffMs());
+                    sleepQuietly(config.backoffMs());
                 }
             }
         }
@@ -196,12 +195,12 @@ final class ReplicaFetcher implements Runnable {
                     .getPartitions(0);
             if (!r.getError().getCode().isEmpty()) {
                 log.debug("{}: leader {} cannot answer the epoch query yet: {}", tp, leaderId, r.getError().getCode());
-                s.retryAfterMs = System.currentTimeMillis() + config.replicaFetchBackoffMs();
+                s.retryAfterMs = System.currentTimeMillis() + config.backoffMs();
                 return null;
             }
             return r;
         } catch (TributaryException unanswered) {
-            s.retryAfterMs = System.currentTimeMillis() + config.replicaFetchBackoffMs();
+            s.retryAfterMs = System.currentTimeMillis() + config.backoffMs();
             return null;
         }
     }
@@ -211,7 +210,7 @@ final class ReplicaFetcher implements Runnable {
         Map<TopicPartition, State> batch = new HashMap<>();
         ReplicaFetchRequest.Builder request = ReplicaFetchRequest.newBuilder().setCorrelationId(++correlationId)
                 .setReplicaId(partitions.brokerId()).setBrokerEpoch(brokerEpoch.getAsLong())
-                .setMaxWaitMs(config.replicaFetchWaitMaxMs()).setMinBytes(1).setMaxBytes(config.replicaFetchResponseMaxBytes());
+                .setMaxWaitMs(config.waitMaxMs()).setMinBytes(1).setMaxBytes(config.responseMaxBytes());
         for (Map.Entry<TopicPartition, State> e : states.entrySet()) {
             State s = e.getValue();
             if (!s.reconciled || now < s.retryAfterMs) {
@@ -221,21 +220,21 @@ final class ReplicaFetcher implements Runnable {
             batch.put(e.getKey(), s);
             request.addPartitions(ReplicaFetchPartition.newBuilder().setTopic(e.getKey().topic()).setPartition(e.getKey().partition())
                     .setFetchOffset(plog.logEndOffset()).setCurrentLeaderEpoch(s.leaderEpoch)
-                    .setPartitionMaxBytes(config.replicaFetchMaxBytes()).setLogStartOffset(plog.logStartOffset()));
+                    .setPartitionMaxBytes(config.partitionMaxBytes()).setLogStartOffset(plog.logStartOffset()));
         }
         if (batch.isEmpty()) {
-            sleep(Math.min(50, Math.max(1, config.replicaFetchBackoffMs())));
+            sleep(Math.min(50, Math.max(1, config.backoffMs())));
             return;
         }
         if (stream == null) {
             openStream(leader);
         }
         stream.send(request.build());
-        Object reply = responses.poll(config.replicaFetchWaitMaxMs() + RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        Object reply = responses.poll(config.waitMaxMs() + RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         if (!(reply instanceof ReplicaFetchResponse response)) {
             log.warn("replica fetch from broker {} failed: {}", leaderId, reply == null ? "timed out" : reply);
             closeStream();
-            sleep(config.replicaFetchBackoffMs());
+            sleep(config.backoffMs());
             return;
         }
         boolean anyError = false;
@@ -247,7 +246,7 @@ final class ReplicaFetcher implements Runnable {
             anyError |= !handle(s, d);
         }
         if (anyError && response.getPartitionsList().stream().allMatch(d -> !d.getError().getCode().isEmpty())) {
-            sleep(config.replicaFetchBackoffMs());
+            sleep(config.backoffMs());
         }
     }
 
@@ -277,7 +276,7 @@ final class ReplicaFetcher implements Runnable {
             }
         } else {
             // Stale or not-yet-known epochs, leadership moves: the metadata cache brings the new role; wait for it.
-            s.retryAfterMs = System.currentTimeMillis() + config.replicaFetchBackoffMs();
+            s.retryAfterMs = System.currentTimeMillis() + config.backoffMs();
             log.debug("{}: fetch from leader {} returned {}", p.topicPartition(), leaderId, code);
         }
         return false;

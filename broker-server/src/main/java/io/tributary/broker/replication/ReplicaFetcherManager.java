@@ -2,7 +2,6 @@ package io.tributary.broker.replication;
 
 import io.tributary.api.TopicPartition;
 import io.tributary.broker.cluster.PeerClient;
-import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 
@@ -21,14 +20,14 @@ import java.util.function.LongSupplier;
 public final class ReplicaFetcherManager implements PartitionManager.ReplicaRoleHooks, Closeable {
     private final PartitionManager partitions;
     private final PeerClient peers;
-    private final BrokerConfig config;
+    private final ReplicaFetcherConfig config;
     private final LongSupplier brokerEpoch;
     private final IsrManager isrManager;
     private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Integer> leaderOf = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public ReplicaFetcherManager(PartitionManager partitions, PeerClient peers, BrokerConfig config,
+    public ReplicaFetcherManager(PartitionManager partitions, PeerClient peers, ReplicaFetcherConfig config,
                                  LongSupplier brokerEpoch, IsrManager isrManager) {
         this.partitions = partitions;
         this.peers = peers;

@@ -20,7 +20,6 @@ import io.tributary.broker.admin.TopicAutoCreator;
 import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.fetch.FetchSessions;
-import io.tributary.broker.group.GroupConfig;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.grpc.AdminService;
 import io.tributary.broker.grpc.ConsumerService;
@@ -122,7 +121,7 @@ public final class BrokerServer implements AutoCloseable {
             logManager.startup();
 
             AtomicReference<BrokerCoordination> coordinationRef = new AtomicReference<>();
-            partitionManager = new PartitionManager(config.brokerId(), logManager, config, () -> {
+            partitionManager = new PartitionManager(config.brokerId(), logManager, config::logConfigFor, () -> {
                 BrokerCoordination c = coordinationRef.get();
                 return c == null ? ClusterMetadata.EMPTY : c.metadata();
             }, () -> {
@@ -133,18 +132,18 @@ public final class BrokerServer implements AutoCloseable {
                     partitionManager::metadata);
             peers = new GrpcPeerClient(config.socketRequestMaxBytes());
             MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
-            fetchSessions = new FetchSessions(partitionManager, config);
+            fetchSessions = new FetchSessions(partitionManager, ComponentConfigs.fetchSessions(config));
             AdminHandler adminHandler = new AdminHandler(partitionManager, () -> coordinationRef.get().topicAdmin(),
                     config, metadataHandler, peers);
-            ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config, autoCreator);
+            ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config.requestTimeoutMs(), autoCreator);
             IsrManager isrManager = new IsrManager(partitionManager, () -> coordinationRef.get().partitionStateStore(),
                     partitionManager::sessionConnected, config.replicaLagTimeMaxMs());
             replicationTimer = Executors.newScheduledThreadPool(2, DaemonThreads.named("replica-fetch-wait"));
             ReplicaFetchHandler replicaFetchHandler = new ReplicaFetchHandler(partitionManager, isrManager, replicationTimer, replicationTimer);
-            fetcherManager = new ReplicaFetcherManager(partitionManager, peers, config,
+            fetcherManager = new ReplicaFetcherManager(partitionManager, peers, ComponentConfigs.replicaFetchers(config),
                     () -> coordinationRef.get().brokerEpoch(), isrManager);
             partitionManager.addReplicaRoleHooks(fetcherManager);
-            groupCoordinator = new GroupCoordinator(GroupConfig.from(config), partitionManager, logManager, autoCreator, time);
+            groupCoordinator = new GroupCoordinator(ComponentConfigs.group(config), partitionManager, logManager, autoCreator, time);
             partitionManager.addReplicaRoleHooks(groupCoordinator);
 
             server = buildServer(List.of(

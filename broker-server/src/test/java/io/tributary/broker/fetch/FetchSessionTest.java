@@ -98,9 +98,10 @@ class FetchSessionTest {
                 "log.dirs", dir.toString()));
         logs = new LogManager(LogManager.Config.of(List.of(dir), LogConfig.defaults()), Time.SYSTEM);
         logs.startup();
-        partitions = new PartitionManager(1, logs, config, () -> ClusterMetadata.EMPTY, () -> true);
+        partitions = new PartitionManager(1, logs, config::logConfigFor, () -> ClusterMetadata.EMPTY, () -> true);
         partitions.onBecomeLeader(new PartitionRole(TP, "topic-id", 1, 0, List.of(1), List.of(1), 1, 0));
-        sessions = new FetchSessions(partitions, config);
+        sessions = new FetchSessions(partitions, new FetchSessionConfig(2, config.fetchMaxWaitMsLimit(),
+                config.fetchSessionMaxCredits(), config.socketRequestMaxBytes()));
     }
 
     @AfterEach

@@ -51,7 +51,7 @@ class ProduceHandlerTest {
                 "log.dirs", dir.toString(), "auto.create.topics.enable", "false"));
         logs = new LogManager(LogManager.Config.of(List.of(dir), LogConfig.defaults()), Time.SYSTEM);
         logs.startup();
-        PartitionManager partitions = new PartitionManager(1, logs, config, () -> ClusterMetadata.EMPTY, () -> true);
+        PartitionManager partitions = new PartitionManager(1, logs, config::logConfigFor, () -> ClusterMetadata.EMPTY, () -> true);
         partitions.onBecomeLeader(new PartitionRole(LED, "id-1", 1, 0, List.of(1), List.of(1), 1, 0));
         // Broker 2 is in sync but never fetches here: acks=all cannot complete.
         partitions.onBecomeLeader(new PartitionRole(REPLICATED, "id-2", 1, 0, List.of(1, 2), List.of(1, 2), 1, 0));
@@ -59,7 +59,7 @@ class ProduceHandlerTest {
         autoCreator = new TopicAutoCreator(config, () -> {
             throw new AssertionError("auto-creation is off");
         }, () -> ClusterMetadata.EMPTY);
-        handler = new ProduceHandler(partitions, logs, config, autoCreator);
+        handler = new ProduceHandler(partitions, logs, config.requestTimeoutMs(), autoCreator);
     }
 
     @AfterEach

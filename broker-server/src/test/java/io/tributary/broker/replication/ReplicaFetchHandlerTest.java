@@ -67,7 +67,7 @@ class ReplicaFetchHandlerTest {
         brokers.put(1, new BrokerInfo("127.0.0.1", 9092, List.of(), null, 0).withBrokerEpoch(1));
         brokers.put(2, new BrokerInfo("127.0.0.1", 9093, List.of(), null, 0).withBrokerEpoch(FOLLOWER_EPOCH));
         ClusterMetadata md = new ClusterMetadata("c", 1, 1, brokers, new TreeMap<>(), Set.of(), null, -1, null, -1);
-        partitions = new PartitionManager(1, logs, config, () -> md, () -> true);
+        partitions = new PartitionManager(1, logs, config::logConfigFor, () -> md, () -> true);
         partitions.onBecomeLeader(new PartitionRole(TP, "id", 1, 3, List.of(1, 2), List.of(1, 2), 1, 0));
         isr = new IsrManager(partitions, () -> {
             throw new AssertionError("the ISR must not change in these scenarios");
