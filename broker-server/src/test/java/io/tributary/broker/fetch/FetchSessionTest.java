@@ -187,10 +187,15 @@ class FetchSessionTest {
         assertTrue(done.ended.await(WAIT_MS, TimeUnit.MILLISECONDS));
         assertTrue(done.completed);
 
+        // The session handles its events in order, and sends only on credit: with its one credit spent, the credit
+        // that arrives after onPeerGone, and the data appended after it, reach a session that has already closed.
         RecordingSink gone = new RecordingSink();
         StreamHandler<FetchRequest> b = sessions.open(gone);
-        b.onMessage(open(TP.topic(), 5));
+        appendThreeRecords();
+        b.onMessage(open(TP.topic(), 1));
+        assertNotNull(gone.sent.poll(WAIT_MS, TimeUnit.MILLISECONDS), "the first response");
         b.onPeerGone();
+        b.onMessage(FetchRequest.newBuilder().setCredit(FetchCredit.newBuilder().setResponses(5)).build());
         appendThreeRecords();
         assertNull(gone.sent.poll(300, TimeUnit.MILLISECONDS), "sent to a peer that went away");
         assertEquals(1, gone.ended.getCount(), "nobody to tell");

@@ -3,6 +3,7 @@ package io.tributary.broker.server;
 import io.grpc.ManagedChannel;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.tributary.api.TopicPartition;
 import io.tributary.api.batch.RecordBatchBuilder;
 import io.tributary.api.v1.AdminGrpc;
 import io.tributary.api.v1.CreateTopicsRequest;
@@ -47,6 +48,14 @@ class InProcessBrokerTest {
                         .createTopics(CreateTopicsRequest.newBuilder().setTimeoutMs(20_000).addTopics(NewTopic.newBuilder()
                                 .setName("in-process").setNumPartitions(1).setReplicationFactor(1)).build());
                 assertTrue(created.getTopics(0).getError().getCode().isEmpty(), created.toString());
+                // CreateTopics returns once the metadata shows the topic; the broker takes up its leader role right
+                // after, on its metadata thread.
+                TopicPartition tp = new TopicPartition("in-process", 0);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (broker.partitionManager().partition(tp).map(p -> !p.isLeader()).orElse(true)) {
+                    assertTrue(System.nanoTime() < deadline, "broker 1 did not take up the leadership of " + tp + " in 30 s");
+                    Thread.sleep(10);
+                }
 
                 PartitionProduceResult produced = TestClients.produce(channel, "in-process", 0, RecordBatchBuilder.create()
                         .append(1L, null, "hello".getBytes(StandardCharsets.UTF_8)).build(), -1);
