@@ -5,6 +5,7 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.tributary.api.ErrorCode;
+import io.tributary.api.ErrorInfos;
 import io.tributary.api.LeaderHint;
 import io.tributary.api.LeaderHintException;
 import io.tributary.api.OffsetOutOfRangeException;
@@ -18,7 +19,7 @@ import io.tributary.broker.common.ErrorProtos;
  * thread-safe.
  */
 public final class GrpcErrors {
-    public static final String DOMAIN = "tributary.io";
+    public static final String DOMAIN = ErrorInfos.DOMAIN;
 
     private GrpcErrors() {
     }
@@ -49,28 +50,6 @@ public final class GrpcErrors {
             info.putMetadata("leader_port", Integer.toString(hint.port()));
         }
         return status(code, message, info.build());
-    }
-
-    /**
-     * The catalogue entry another broker put on a failed call (its ErrorInfo reason), or null when the status carries
-     * none: the call failed in the transport, or before the peer's handler ran.
-     */
-    public static ErrorCode errorInfoCode(Throwable t) {
-        com.google.rpc.Status rich = StatusProto.fromThrowable(t);
-        if (rich == null) {
-            return null;
-        }
-        for (Any detail : rich.getDetailsList()) {
-            if (detail.is(ErrorInfo.class)) {
-                try {
-                    ErrorInfo info = detail.unpack(ErrorInfo.class);
-                    return DOMAIN.equals(info.getDomain()) ? ErrorCode.forName(info.getReason()) : null;
-                } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
-                    return null;
-                }
-            }
-        }
-        return null;
     }
 
     private static StatusRuntimeException status(ErrorCode code, String message, ErrorInfo info) {

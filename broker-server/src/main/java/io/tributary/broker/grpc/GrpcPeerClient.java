@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.ErrorCode;
+import io.tributary.api.ErrorInfos;
 import io.tributary.api.TributaryException;
 import io.tributary.api.v1.ListOffsetsRequest;
 import io.tributary.api.v1.ListOffsetsResponse;
@@ -103,7 +104,7 @@ public final class GrpcPeerClient implements PeerClient {
      * (retriable: down, unreachable, or too slow).
      */
     private static TributaryException unanswered(BrokerInfo peer, String call, Throwable t) {
-        ErrorCode answered = GrpcErrors.errorInfoCode(t);
+        ErrorCode answered = ErrorInfos.brokerError(t);
         String what = call + " to the broker at " + peer.host() + ":" + peer.port() + " failed: " + t.getMessage();
         return new TributaryException(answered != null ? answered : ErrorCode.BROKER_NOT_AVAILABLE, what, t);
     }

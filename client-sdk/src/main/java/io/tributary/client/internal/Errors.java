@@ -1,12 +1,8 @@
 package io.tributary.client.internal;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import io.tributary.api.ErrorCode;
+import io.tributary.api.ErrorInfos;
 import io.tributary.api.TributaryException;
 import io.tributary.api.v1.Error;
 
@@ -21,7 +17,7 @@ import java.io.IOException;
  */
 public final class Errors {
     /** The ErrorInfo domain brokers put on every Tributary error. */
-    public static final String DOMAIN = "tributary.io";
+    public static final String DOMAIN = ErrorInfos.DOMAIN;
 
     /** How far down a cause chain to look; real chains are two or three deep, a cycle must not loop forever. */
     private static final int MAX_CAUSE_DEPTH = 8;
@@ -57,7 +53,7 @@ public final class Errors {
             return te;
         }
         Status status = Status.fromThrowable(t);
-        ErrorCode code = errorInfoCode(t);
+        ErrorCode code = ErrorInfos.brokerError(t);
         if (code == null) {
             code = bareStatusCode(status.getCode(), t);
         }
@@ -94,30 +90,6 @@ public final class Errors {
             }
         }
         return false;
-    }
-
-    private static ErrorCode errorInfoCode(Throwable t) {
-        if (!(t instanceof StatusRuntimeException) && !(t instanceof io.grpc.StatusException)) {
-            return null;
-        }
-        com.google.rpc.Status rich = StatusProto.fromThrowable(t);
-        if (rich == null) {
-            return null;
-        }
-        for (Any detail : rich.getDetailsList()) {
-            if (detail.is(ErrorInfo.class)) {
-                try {
-                    ErrorInfo info = detail.unpack(ErrorInfo.class);
-                    if (DOMAIN.equals(info.getDomain()) || info.getDomain().isEmpty()) {
-                        return ErrorCode.forName(info.getReason());
-                    }
-                } catch (InvalidProtocolBufferException ignored) {
-                    // A detail we cannot read names nothing; fall back to the bare status.
-                    return null;
-                }
-            }
-        }
-        return null;
     }
 
     /** Whether an error means the client's idea of who leads a partition is stale. */
