@@ -1,12 +1,9 @@
 package io.tributary.coordination;
 
-import io.tributary.api.TopicPartition;
 import io.tributary.api.util.DaemonThreads;
 import java.io.Closeable;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -20,8 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.transaction.CuratorOp;
-import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,22 +25,24 @@ import org.slf4j.LoggerFactory;
  * change the {@link MetadataCache} reports, every election and a periodic timer enqueue one "reconcile" on a
  * single event thread, which compares the whole snapshot with what it should be and writes the difference:
  * <ol>
- *   <li>topics under {@code /admin/delete_topics}: delete their znodes (then the request);</li>
- *   <li>partitions without a state (new topics, added partitions): create it, first live replica leading;</li>
- *   <li>partitions whose leader is dead or bounced (seen restarting, or registered with another broker epoch than
- *       the one its state was stamped with at election): elect from the ISR ({@link LeaderElection}), bump the leader
- *       epoch, or go offline; dead brokers leave ISRs; a returning broker is elected where it is the last
- *       in-sync replica of an offline partition (and otherwise is told its partitions as a follower by its own
- *       {@link PartitionRoleTracker});</li>
- *   <li>{@code /admin/reassign_partitions}: widen the assignment, wait until the new replicas are in the ISR,
- *       then switch to the target replicas;</li>
- *   <li>{@code /admin/preferred_replica_election}: move leaders back to their preferred replicas.</li>
+ *   <li>{@link TopicDeletionDuty}: topics under {@code /admin/delete_topics} lose their znodes (then the request);</li>
+ *   <li>{@link PartitionLeadershipDuty}: partitions without a state get one, first live replica leading; partitions
+ *       whose leader is dead or bounced (seen restarting, or registered with another broker epoch than the one its
+ *       state was stamped with at election) elect from the ISR, bump the leader epoch, or go offline; dead brokers
+ *       leave ISRs; a returning broker is elected where it is the last in-sync replica of an offline partition (and
+ *       otherwise is told its partitions as a follower by its own {@link PartitionRoleTracker});</li>
+ *   <li>{@link ReassignmentDuty}: {@code /admin/reassign_partitions} widens the assignment, waits until the new
+ *       replicas are in the ISR, then switches to the target replicas;</li>
+ *   <li>{@link PreferredLeaderDuty}: {@code /admin/preferred_replica_election} and, on its own timer, the automatic
+ *       leader rebalance move leaders back to their preferred replicas.</li>
  * </ol>
  * Because each pass starts from what is in ZooKeeper, a newly elected controller finishes whatever a dead one
  * left half-done. Every write is fenced by the controller epoch ({@link FencedZkWriter}) and is a
  * compare-and-set on the znode version; a lost race re-queues a pass, a fenced write deposes this controller.
  *
- * <p>Thread-safe: public methods only enqueue; all controller state is confined to the event thread.
+ * <p>This class owns the event thread, the lifecycle ({@link #start}, {@link #close}) and the activation state; the
+ * duties own the decisions. Thread-safe: public methods only enqueue; all controller state is confined to the event
+ * thread.
  */
 public final class Controller implements ControllerElection.Listener, MetadataListener, Closeable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -53,12 +50,10 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
     private static final long RETRY_DELAY_MS = 200;
 
     private final int brokerId;
-    private final CuratorFramework client;
-    private final ZkLayout layout;
     private final MetadataCache cache;
-    private final boolean uncleanDefault;
-    private final FencedZkWriter writer;
-    private final PartitionStateStore states;
+    /** In the order a pass runs them: deletions first, so no later duty acts on a topic being deleted. */
+    private final List<ControllerDuty> duties;
+    private final PreferredLeaderDuty preferredLeaders;
     private final Consumer<ControllerEpochFence> onFenced;
     private final ScheduledExecutorService events;
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
@@ -83,12 +78,12 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
                       CoordinationConfig.LeaderRebalancePolicy leaderRebalance,
                       Consumer<ControllerEpochFence> onFenced) {
         this.brokerId = brokerId;
-        this.client = Objects.requireNonNull(client, "client");
-        this.layout = Objects.requireNonNull(layout, "layout");
         this.cache = Objects.requireNonNull(cache, "cache");
-        this.uncleanDefault = uncleanLeaderElectionDefault;
-        this.writer = new FencedZkWriter(client, layout);
-        this.states = new PartitionStateStore(client, layout);
+        ControllerContext zk = new ControllerContext(brokerId, client, layout, new FencedZkWriter(client, layout),
+                new PartitionStateStore(client, layout));
+        this.preferredLeaders = new PreferredLeaderDuty(zk, leaderRebalance);
+        this.duties = List.of(new TopicDeletionDuty(zk), new PartitionLeadershipDuty(zk, uncleanLeaderElectionDefault),
+                new ReassignmentDuty(zk), preferredLeaders);
         this.onFenced = Objects.requireNonNull(onFenced, "onFenced");
         this.leaderRebalance = Objects.requireNonNull(leaderRebalance, "leaderRebalance");
         this.reconcileIntervalMs = reconcileIntervalMs;
@@ -112,45 +107,13 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         }
     }
 
-    /**
-     * Automatic preferred-leader election (Kafka's auto leader rebalance): per broker, the share of the partitions
-     * it prefers (first in their assignment) that someone else leads; above the threshold, each such partition whose
-     * preferred replica is alive and in sync moves back to it, with a new leader epoch. Runs on the event thread.
-     */
+    /** The automatic leader rebalance's timer task (see {@link PreferredLeaderDuty#rebalance}). */
     private void rebalanceLeaders() {
         if (fence == null || !cache.isServing()) {
             return;
         }
-        ClusterMetadata md = cache.current();
-        Set<Integer> live = md.liveBrokerIds();
-        Map<Integer, List<PartitionMetadata>> preferredBy = new HashMap<>();
-        Map<Integer, Integer> notLeading = new HashMap<>();
-        for (PartitionMetadata p : md.allPartitions().values()) {
-            if (p.replicas().isEmpty() || p.state() == null) {
-                continue;
-            }
-            int preferred = p.replicas().get(0);
-            preferredBy.computeIfAbsent(preferred, k -> new ArrayList<>()).add(p);
-            if (p.leader() != preferred) {
-                notLeading.merge(preferred, 1, Integer::sum);
-            }
-        }
         try {
-            for (Map.Entry<Integer, List<PartitionMetadata>> e : preferredBy.entrySet()) {
-                int imbalanced = notLeading.getOrDefault(e.getKey(), 0);
-                if (imbalanced * 100 <= leaderRebalance.imbalancePerBrokerPercentage() * e.getValue().size()) {
-                    continue;
-                }
-                for (PartitionMetadata p : e.getValue()) {
-                    VersionedPartitionState vs = p.state();
-                    Optional<PartitionState> next = LeaderElection.preferred(vs.state(), p.replicas(), live, fence.epoch())
-                            .map(st -> stamped(st, md));
-                    if (next.isPresent() && states.compareAndSetFenced(writer, fence, p.topicPartition(), next.get(), vs.zkVersion()).succeeded()) {
-                        log.info("controller {}: auto rebalance: {} led by its preferred replica again: {}", brokerId,
-                                p.topicPartition(), next.get());
-                    }
-                }
-            }
+            preferredLeaders.rebalance(new ControllerPass(cache.current(), fence, Set.of()));
         } catch (ControllerFencedException fencedNow) {
             log.warn("broker {}: {}", brokerId, fencedNow.getMessage());
             fenced();
@@ -175,7 +138,7 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
             fence = newFence;
             publishedFence = newFence;
             // A broker that bounced before this election looks like one that never left; a leader among them is
-            // still caught, by the broker epoch its partition state was stamped with (withRestartedLeader).
+            // still caught, by the broker epoch its partition state was stamped with (PartitionLeadershipDuty).
             knownBrokerEpochs = currentBrokerEpochs(cache.current());
             log.info("broker {} acting as controller, epoch {}", brokerId, newFence.epoch());
             reconcile();
@@ -251,10 +214,11 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
             }
         });
         try {
-            boolean complete = processDeletions(md);
-            complete &= processPartitions(md, bounced);
-            complete &= processReassignment(md);
-            complete &= processPreferredElection(md);
+            ControllerPass pass = new ControllerPass(md, fence, bounced);
+            boolean complete = true;
+            for (ControllerDuty duty : duties) {
+                complete &= duty.reconcile(pass);
+            }
             if (complete) {
                 knownBrokerEpochs = epochs;
             } else {
@@ -284,235 +248,6 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
         Map<Integer, Long> epochs = new HashMap<>();
         md.brokers().forEach((id, info) -> epochs.put(id, info.brokerEpoch()));
         return epochs;
-    }
-
-    /**
-     * {@code state} stamped with its leader's current broker epoch, so that a later controller can tell the leader
-     * restarted since this election even if it never saw the restart (see {@link PartitionState}).
-     */
-    private static PartitionState stamped(PartitionState state, ClusterMetadata md) {
-        BrokerInfo leader = state.isOffline() ? null : md.brokers().get(state.leader());
-        return state.withLeaderBrokerEpoch(leader == null ? 0L : leader.brokerEpoch());
-    }
-
-    /**
-     * {@code bounced} plus the partition's leader if its registration's broker epoch is not the one it was elected
-     * with: it restarted since (typically while the controller moved, so no controller saw both incarnations) and
-     * must not go on leading at the old leader epoch.
-     */
-    private static Set<Integer> withRestartedLeader(PartitionState state, ClusterMetadata md, Set<Integer> bounced) {
-        if (state.isOffline() || state.leaderBrokerEpoch() == 0L || bounced.contains(state.leader())) {
-            return bounced;
-        }
-        BrokerInfo leader = md.brokers().get(state.leader());
-        if (leader == null || leader.brokerEpoch() == state.leaderBrokerEpoch()) {
-            return bounced;
-        }
-        Set<Integer> withLeader = new HashSet<>(bounced);
-        withLeader.add(state.leader());
-        return withLeader;
-    }
-
-    /** @return false when something must be retried */
-    private boolean processDeletions(ClusterMetadata md) throws Exception {
-        boolean complete = true;
-        for (String topic : md.deletionRequests()) {
-            List<CuratorOp> ops = new ArrayList<>();
-            for (String p : ZkSupport.children(client, layout.partitionsPath(topic))) {
-                String partitionPath = layout.partitionsPath(topic) + "/" + p;
-                for (String child : ZkSupport.children(client, partitionPath)) {
-                    ops.add(client.transactionOp().delete().forPath(partitionPath + "/" + child));
-                }
-                ops.add(client.transactionOp().delete().forPath(partitionPath));
-            }
-            addDeleteIfExists(ops, layout.partitionsPath(topic));
-            addDeleteIfExists(ops, layout.topicPath(topic));
-            addDeleteIfExists(ops, layout.topicConfigPath(topic));
-            ops.add(client.transactionOp().delete().forPath(layout.deleteTopicPath(topic)));
-            try {
-                writer.write(fence, ops);
-                log.info("controller {}: deleted topic {}", brokerId, topic);
-            } catch (KeeperException.NoNodeException | KeeperException.NotEmptyException raced) {
-                complete = false;
-            }
-        }
-        return complete;
-    }
-
-    private void addDeleteIfExists(List<CuratorOp> ops, String path) throws Exception {
-        if (client.checkExists().forPath(path) != null) {
-            ops.add(client.transactionOp().delete().forPath(path));
-        }
-    }
-
-    private boolean processPartitions(ClusterMetadata md, Set<Integer> bounced) throws Exception {
-        boolean complete = true;
-        Set<Integer> live = md.liveBrokerIds();
-        for (TopicMetadata topic : md.topics().values()) {
-            if (topic.pendingDeletion()) {
-                continue;
-            }
-            boolean unclean = topic.booleanConfig(UNCLEAN_LEADER_ELECTION_ENABLE, uncleanDefault);
-            for (PartitionMetadata p : topic.partitions().values()) {
-                complete &= reconcilePartition(p, md, live, bounced, unclean);
-            }
-        }
-        return complete;
-    }
-
-    private boolean reconcilePartition(PartitionMetadata p, ClusterMetadata md, Set<Integer> live, Set<Integer> bounced,
-                                       boolean unclean) throws Exception {
-        TopicPartition tp = p.topicPartition();
-        Optional<VersionedPartitionState> current = p.stateOptional();
-        for (int attempt = 0; attempt < 3; attempt++) {
-            if (current.isEmpty()) {
-                Optional<PartitionState> initial = LeaderElection.initialState(p.replicas(), live, fence.epoch())
-                        .map(st -> stamped(st, md));
-                if (initial.isEmpty()) {
-                    log.debug("controller {}: {} has no live replica yet; not creating its state", brokerId, tp);
-                    return true;
-                }
-                CasResult r = states.createFenced(writer, fence, tp, initial.get());
-                if (r.succeeded()) {
-                    log.info("controller {}: created {} state {}", brokerId, tp, initial.get());
-                    return true;
-                }
-                current = ((CasResult.VersionConflict) r).current();
-                continue;
-            }
-            VersionedPartitionState vs = current.get();
-            Optional<PartitionState> next = LeaderElection.onBrokerChange(vs.state(), p.replicas(), live,
-                    withRestartedLeader(vs.state(), md, bounced), unclean, fence.epoch()).map(st -> stamped(st, md));
-            if (next.isEmpty()) {
-                return true;
-            }
-            CasResult r = states.compareAndSetFenced(writer, fence, tp, next.get(), vs.zkVersion());
-            if (r.succeeded()) {
-                log.info("controller {}: {} {} -> {}", brokerId, tp, vs.state(), next.get());
-                return true;
-            }
-            current = ((CasResult.VersionConflict) r).current();
-            if (current.isEmpty()) {
-                return false;
-            }
-        }
-        return false;
-    }
-
-    private boolean processReassignment(ClusterMetadata md) throws Exception {
-        PartitionReassignment request = md.reassignment();
-        if (request == null) {
-            return true;
-        }
-        Set<Integer> live = md.liveBrokerIds();
-        Map<String, List<PartitionReassignment.Entry>> byTopic = new LinkedHashMap<>();
-        request.partitions().forEach(e -> byTopic.computeIfAbsent(e.topic(), t -> new ArrayList<>()).add(e));
-        List<PartitionReassignment.Entry> remaining = new ArrayList<>();
-        boolean wroteSomething = false;
-        for (Map.Entry<String, List<PartitionReassignment.Entry>> group : byTopic.entrySet()) {
-            TopicMetadata topic = md.topics().get(group.getKey());
-            if (topic == null || topic.pendingDeletion()) {
-                if (topic == null && client.checkExists().forPath(layout.topicPath(group.getKey())) != null) {
-                    // The topic exists but this snapshot has not caught up with it yet: keep its entries.
-                    remaining.addAll(group.getValue());
-                }
-                continue; // Topic gone: nothing left to move.
-            }
-            TopicAssignment assignment = topic.assignment();
-            List<CuratorOp> ops = new ArrayList<>();
-            List<String> changes = new ArrayList<>();
-            for (PartitionReassignment.Entry e : group.getValue()) {
-                PartitionMetadata p = topic.partitions().get(e.partition());
-                if (p == null) {
-                    if (assignment.partitions().containsKey(e.partition())) {
-                        // Assigned but its state is not in this snapshot yet (the cache saw the request first).
-                        remaining.add(e);
-                    }
-                    continue;
-                }
-                List<Integer> target = e.replicas();
-                List<Integer> replicas = assignment.replicas(e.partition());
-                if (!assignment.isReassigning(e.partition())) {
-                    if (replicas.equals(target)) {
-                        continue; // Done (possibly by a previous controller).
-                    }
-                    List<Integer> union = new ArrayList<>(target);
-                    replicas.stream().filter(r -> !target.contains(r)).forEach(union::add);
-                    List<Integer> adding = target.stream().filter(r -> !replicas.contains(r)).toList();
-                    List<Integer> removing = replicas.stream().filter(r -> !target.contains(r)).toList();
-                    assignment = assignment.withPartition(e.partition(), union, adding, removing);
-                    changes.add(e.partition() + ": start " + replicas + " -> " + target);
-                    remaining.add(e);
-                    continue;
-                }
-                Optional<PartitionState> done = p.state() == null ? Optional.empty()
-                        : LeaderElection.completeReassignment(p.state().state(), target, live, fence.epoch())
-                                .map(st -> stamped(st, md));
-                if (done.isEmpty()) {
-                    remaining.add(e); // Waiting for the new replicas to join the ISR.
-                    continue;
-                }
-                ops.add(states.setOp(p.topicPartition(), done.get(), p.state().zkVersion()));
-                assignment = assignment.withPartition(e.partition(), target, null, null);
-                changes.add(e.partition() + ": complete, state " + done.get());
-            }
-            if (!changes.isEmpty()) {
-                ops.add(client.transactionOp().setData().withVersion(topic.assignmentZkVersion())
-                        .forPath(layout.topicPath(topic.name()), TopicAssignment.CODEC.encode(assignment)));
-                try {
-                    writer.write(fence, ops);
-                    wroteSomething = true;
-                    log.info("controller {}: reassignment of {}: {}", brokerId, topic.name(), changes);
-                } catch (KeeperException.BadVersionException | KeeperException.NoNodeException stale) {
-                    return false; // Our snapshot is behind; the next pass sees fresher data.
-                }
-            }
-        }
-        if (wroteSomething && !remaining.isEmpty()) {
-            // Keep the request until every partition completed; the writes above trigger the next pass.
-            return true;
-        }
-        try {
-            if (remaining.isEmpty()) {
-                writer.write(fence, client.transactionOp().delete().withVersion(md.reassignmentZkVersion())
-                        .forPath(layout.reassignPartitionsPath()));
-                log.info("controller {}: reassignment complete", brokerId);
-            }
-        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException stale) {
-            return false;
-        }
-        return true;
-    }
-
-    private boolean processPreferredElection(ClusterMetadata md) throws Exception {
-        PreferredReplicaElection request = md.preferredElection();
-        if (request == null) {
-            return true;
-        }
-        Set<Integer> live = md.liveBrokerIds();
-        for (TopicPartition tp : request.topicPartitions()) {
-            Optional<PartitionMetadata> p = md.partition(tp);
-            if (p.isEmpty() || p.get().state() == null) {
-                continue;
-            }
-            VersionedPartitionState vs = p.get().state();
-            Optional<PartitionState> next = LeaderElection.preferred(vs.state(), p.get().replicas(), live, fence.epoch())
-                    .map(st -> stamped(st, md));
-            if (next.isPresent()) {
-                CasResult r = states.compareAndSetFenced(writer, fence, tp, next.get(), vs.zkVersion());
-                if (!r.succeeded()) {
-                    return false; // Re-decide on fresher data before dropping the request.
-                }
-                log.info("controller {}: preferred leader for {}: {}", brokerId, tp, next.get());
-            }
-        }
-        try {
-            writer.write(fence, client.transactionOp().delete().withVersion(md.preferredElectionZkVersion())
-                    .forPath(layout.preferredReplicaElectionPath()));
-        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException stale) {
-            return false;
-        }
-        return true;
     }
 
     @Override
