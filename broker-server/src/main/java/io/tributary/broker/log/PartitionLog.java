@@ -15,30 +15,29 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The log of one partition: its ordered segments, the leader-epoch history, and the offsets that bound it (log
- * start, high watermark, log end).
+ * The log of one partition: the offsets that bound it (log start, high watermark, log end), its leader-epoch
+ * history and idempotent-producer state, retention, and the hooks the log cleaner uses. The segments themselves are
+ * a {@link LocalLog}; opening one is {@link LogLoader}'s job and checking batches {@link BatchValidator}'s.
  *
  * <h2>Concurrency</h2>
  * <ul>
  *   <li><b>Single writer.</b> Appends, rolls, truncation, retention and close take {@link #lock}; callers may come
- *       from several threads but the lock makes them one writer at a time.</li>
+ *       from several threads but the lock makes them one writer at a time. Every change to the {@link LocalLog}
+ *       is made under it.</li>
  *   <li><b>Lock-free readers.</b> {@link #read}, {@link #offsetForTimestamp} and the offset getters take no lock.
  *       The writer writes a batch's bytes and index entries first and only then publishes the new end through the
- *       volatile {@link #end}; a reader snapshots {@code end} and never reads past it, so it never sees a partial
+ *       volatile {@link LocalLog#end}; a reader snapshots {@code end} and never reads past it, so it never sees a partial
  *       batch, and sees batches in offset order.</li>
  *   <li>Segments removed by retention or truncation, or replaced by the log cleaner, are renamed and deleted
  *       after {@code file.delete.delay.ms}, so a read already holding them finishes.</li>
@@ -48,6 +47,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       meanwhile (the {@link #generation}).</li>
  * </ul>
  * Lock order: this log's {@link #lock}, then an index's own lock (taken inside index calls). Nothing else.
+ *
+ * <p>Why this class is still ~750 lines (about 570 of code): everything here moves one of the offsets above or
+ * depends on them staying put, under the one lock, and splitting it further would spread that invariant across
+ * classes that each hold half of it. What does not need the offsets has moved out.
  */
 public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -57,19 +60,16 @@ public final class PartitionLog implements Closeable {
     private final TopicPartition topicPartition;
     private final Path dir;
     private final Time time;
-    /** Runs delayed segment deletion and post-roll flushes; null runs them inline (tests, tools). */
+    /** Runs post-roll flushes; null runs them inline (tests, tools). The local log deletes segments with it too. */
     private final ScheduledExecutorService scheduler;
     private final ReentrantLock lock = new ReentrantLock();
-    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final LocalLog local;
+    private final SegmentMap segments;
     private final LeaderEpochCache epochCache;
     private final ProducerStateManager producerState;
 
-    private volatile LogConfig config;
-    private volatile LogEndPosition end;
     private volatile long logStartOffset;
     private volatile long highWatermark;
-    /** Every offset below this is fsynced; recovery after a crash starts from its segment. */
-    private volatile long recoveryPoint;
     /**
      * The log cleaner's position: records below it were compacted at least once (persisted per log directory in
      * {@code cleaner-offset-checkpoint}). Only meaningful for compacted logs; kept at or below the log end.
@@ -80,19 +80,22 @@ public final class PartitionLog implements Closeable {
      * roll or a cleaner swap: a cleaning started under an older generation must not swap anything in.
      */
     private long generation;
-    private volatile long lastFlushTimeMs;
     private volatile boolean closed;
 
-    private PartitionLog(TopicPartition topicPartition, Path dir, LogConfig config, Time time,
-                         ScheduledExecutorService scheduler, LeaderEpochCache epochCache) {
-        this.topicPartition = topicPartition;
-        this.dir = dir;
-        this.config = config;
+    private PartitionLog(LocalLog local, Time time, ScheduledExecutorService scheduler, LeaderEpochCache epochCache) {
+        this.local = local;
+        this.segments = local.segments();
+        this.topicPartition = local.topicPartition();
+        this.dir = local.dir();
         this.time = time;
         this.scheduler = scheduler;
         this.epochCache = epochCache;
         this.producerState = new ProducerStateManager(dir);
-        this.lastFlushTimeMs = time.milliseconds();
+        this.logStartOffset = segments.firstBaseOffset();
+        this.cleanerCheckpoint = logStartOffset;
+        // Nothing is known committed until the partition's leader says so (a single-replica leader moves it to its log
+        // end at once); starting at the log end could show consumers records a new leader does not have.
+        this.highWatermark = logStartOffset;
     }
 
     /**
@@ -105,75 +108,26 @@ public final class PartitionLog implements Closeable {
     public static PartitionLog open(Path dir, TopicPartition topicPartition, LogConfig config, long recoveryPoint,
                                     boolean needsRecovery, Time time, ScheduledExecutorService scheduler) throws IOException {
         Files.createDirectories(dir);
-        SegmentFiles.Listing listing = SegmentFiles.cleanAndList(dir);
-        LeaderEpochCache cache = LeaderEpochCache.load(dir);
-        boolean rebuildEpochs = cache == null;
-        PartitionLog plog = new PartitionLog(topicPartition, dir, config, time, scheduler,
-                rebuildEpochs ? LeaderEpochCache.empty(dir) : cache);
+        LocalLog local = LogLoader.load(dir, topicPartition, config, recoveryPoint, needsRecovery, time, scheduler);
         try {
-            plog.loadSegments(listing, recoveryPoint, needsRecovery);
+            LeaderEpochCache cache = LeaderEpochCache.load(dir);
+            boolean rebuildEpochs = cache == null;
+            PartitionLog plog = new PartitionLog(local, time, scheduler, rebuildEpochs ? LeaderEpochCache.empty(dir) : cache);
             if (rebuildEpochs) {
                 plog.rebuildEpochCacheFromLog();
             }
+            plog.epochCache.truncateFromEnd(local.logEndOffset());
+            plog.epochCache.truncateFromStart(plog.logStartOffset);
             plog.rebuildProducerState();
+            return plog;
         } catch (IOException | RuntimeException e) {
-            plog.closeQuietly();
+            local.closeQuietly();
             throw e;
         }
-        return plog;
-    }
-
-    private void loadSegments(SegmentFiles.Listing listing, long recoveryPointHint, boolean needsRecovery) throws IOException {
-        TreeSet<Long> baseOffsets = listing.baseOffsets();
-        if (baseOffsets.isEmpty()) {
-            baseOffsets.add(0L);
-        }
-        long last = baseOffsets.last();
-        // Recovery starts at the segment holding the recovery point: everything before it was fsynced.
-        Long recoverFrom = needsRecovery ? baseOffsets.floor(Math.max(recoveryPointHint, baseOffsets.first())) : null;
-        boolean truncatedTail = false;
-        for (long base : baseOffsets) {
-            if (truncatedTail) {
-                log.warn("{}: deleting segment {} after a recovery truncation before it", topicPartition, base);
-                Files.deleteIfExists(Segment.logFile(dir, base));
-                Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.INDEX_SUFFIX)));
-                Files.deleteIfExists(dir.resolve(Segment.fileName(base, Segment.TIME_INDEX_SUFFIX)));
-                continue;
-            }
-            Segment segment = Segment.open(dir, base, config, base == last);
-            segments.put(base, segment);
-            if ((recoverFrom != null && base >= recoverFrom) || listing.mustRecover().contains(base)) {
-                int truncated = segment.recover();
-                if (truncated > 0) {
-                    log.warn("{}: recovery truncated {} invalid bytes at the end of segment {}", topicPartition, truncated, base);
-                    truncatedTail = base != last;
-                }
-            } else if (segment.loadIndexes()) {
-                log.warn("{}: rebuilt missing or corrupt index files of segment {}", topicPartition, base);
-            }
-        }
-        Segment active = segments.lastEntry().getValue();
-        if (truncatedTail) {
-            // The segment that lost its tail is now the last one and takes appends again.
-            active.onBecomeActive();
-        }
-        long nextOffset = active.readNextOffset();
-        end = new LogEndPosition(nextOffset, active.baseOffset(), active.size());
-        logStartOffset = segments.firstKey();
-        cleanerCheckpoint = logStartOffset;
-        // Nothing is known committed until the partition's leader says so (a single-replica leader moves it to its log
-        // end at once); starting at the log end could show consumers records a new leader does not have.
-        highWatermark = logStartOffset;
-        recoveryPoint = needsRecovery ? nextOffset : Math.min(Math.max(recoveryPointHint, logStartOffset), nextOffset);
-        if (needsRecovery) {
-            flushSegments(logStartOffset);
-        }
-        epochCache.truncateFromEnd(nextOffset);
-        epochCache.truncateFromStart(logStartOffset);
     }
 
     private void rebuildEpochCacheFromLog() throws IOException {
-        for (Segment s : segments.values()) {
+        for (Segment s : segments.all()) {
             s.forEachBatchHeader(h -> epochCache.assign(h.leaderEpoch(), h.baseOffset()));
         }
         epochCache.persistNow();
@@ -184,11 +138,9 @@ public final class PartitionLog implements Closeable {
      * snapshot, replays the whole log. Caller holds the lock or has not published the log yet.
      */
     private void rebuildProducerState() throws IOException {
-        long end = this.end.offset();
-        long loaded = producerState.loadLatestSnapshot(end);
+        long loaded = producerState.loadLatestSnapshot(local.logEndOffset());
         long from = loaded < 0 ? logStartOffset : loaded;
-        Long firstBase = segments.floorKey(from);
-        for (Segment s : segments.tailMap(firstBase == null ? Long.MIN_VALUE : firstBase, true).values()) {
+        for (Segment s : segments.from(from)) {
             s.forEachBatchHeader(h -> {
                 if (h.baseOffset() >= from) {
                     producerState.update(h);
@@ -198,10 +150,10 @@ public final class PartitionLog implements Closeable {
     }
 
     /** Idempotent producers known to this partition, by id: their epoch (for tests and tools). */
-    public java.util.Map<Long, Short> producerEpochs() {
+    public Map<Long, Short> producerEpochs() {
         lock.lock();
         try {
-            java.util.Map<Long, Short> m = new java.util.HashMap<>();
+            Map<Long, Short> m = new HashMap<>();
             producerState.producers().forEach((id, e) -> m.put(id, e.epoch));
             return m;
         } finally {
@@ -218,11 +170,11 @@ public final class PartitionLog implements Closeable {
     }
 
     public LogConfig config() {
-        return config;
+        return local.config();
     }
 
     public void updateConfig(LogConfig newConfig) {
-        this.config = newConfig;
+        local.updateConfig(newConfig);
     }
 
     public long logStartOffset() {
@@ -230,7 +182,7 @@ public final class PartitionLog implements Closeable {
     }
 
     public long logEndOffset() {
-        return end.offset();
+        return local.logEndOffset();
     }
 
     public long highWatermark() {
@@ -238,7 +190,7 @@ public final class PartitionLog implements Closeable {
     }
 
     public long recoveryPoint() {
-        return recoveryPoint;
+        return local.recoveryPoint();
     }
 
     /** Where the log cleaner's next pass starts: records below were compacted at least once. */
@@ -250,14 +202,14 @@ public final class PartitionLog implements Closeable {
     void initCleanerCheckpoint(long offset) {
         lock.lock();
         try {
-            cleanerCheckpoint = Math.max(logStartOffset, Math.min(offset, end.offset()));
+            cleanerCheckpoint = Math.max(logStartOffset, Math.min(offset, local.logEndOffset()));
         } finally {
             lock.unlock();
         }
     }
 
     public long lastFlushTimeMs() {
-        return lastFlushTimeMs;
+        return local.lastFlushTimeMs();
     }
 
     boolean isClosed() {
@@ -274,15 +226,11 @@ public final class PartitionLog implements Closeable {
 
     /** Base offsets of the segments, oldest first. */
     public List<Long> segmentBaseOffsets() {
-        return List.copyOf(segments.keySet());
+        return segments.baseOffsets();
     }
 
     public long sizeInBytes() {
-        long total = 0;
-        for (Segment s : segments.values()) {
-            total += s.size();
-        }
-        return total;
+        return segments.sizeInBytes();
     }
 
     /**
@@ -294,7 +242,7 @@ public final class PartitionLog implements Closeable {
     public void updateHighWatermark(long offset) {
         lock.lock();
         try {
-            long clamped = Math.max(logStartOffset, Math.min(offset, end.offset()));
+            long clamped = Math.max(logStartOffset, Math.min(offset, local.logEndOffset()));
             if (clamped > highWatermark) {
                 highWatermark = clamped;
             }
@@ -313,22 +261,22 @@ public final class PartitionLog implements Closeable {
      *     MESSAGE_TOO_LARGE (over max.message.bytes or segment.bytes); STORAGE_ERROR when the disk fails
      */
     public LogAppendInfo appendAsLeader(ByteBuffer records, int leaderEpoch) {
-        LogConfig cfg = config;
-        Validated v = validate(records, cfg.maxMessageBytes(), cfg, true);
+        LogConfig cfg = local.config();
+        BatchValidator.Validated v = BatchValidator.forLeader(topicPartition, records, cfg);
         lock.lock();
         LogAppendInfo info;
         try {
             ensureOpen();
-            if (v.hasProducerIds) {
+            if (v.hasProducerIds()) {
                 List<RecordBatch> batches = new ArrayList<>();
                 RecordBatch.iterate(records).forEach(batches::add);
                 ProducerStateManager.BatchMetadata original = producerState.checkLeaderAppend(batches);
                 if (original != null) {
-                    return new LogAppendInfo(original.firstOffset(), original.lastOffset(), v.recordCount,
+                    return new LogAppendInfo(original.firstOffset(), original.lastOffset(), v.recordCount(),
                             RecordBatch.NO_TIMESTAMP, -1L, logStartOffset, 0, true);
                 }
             }
-            long firstOffset = end.offset();
+            long firstOffset = local.logEndOffset();
             long now = time.milliseconds();
             boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
             long offset = firstOffset;
@@ -345,13 +293,13 @@ public final class PartitionLog implements Closeable {
             long lastOffset = offset - 1;
             write(records, lastOffset, now);
             epochCache.assign(leaderEpoch, firstOffset);
-            if (v.hasProducerIds) {
+            if (v.hasProducerIds()) {
                 for (RecordBatch batch : RecordBatch.iterate(records)) {
                     producerState.update(batch, now);
                 }
             }
-            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount, maxTimestamp,
-                    logAppendTime ? now : -1L, logStartOffset, v.bytes, false);
+            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount(), maxTimestamp,
+                    logAppendTime ? now : -1L, logStartOffset, v.bytes(), false);
         } finally {
             lock.unlock();
         }
@@ -366,14 +314,13 @@ public final class PartitionLog implements Closeable {
      * @throws TributaryException CORRUPT_MESSAGE for damaged batches, INVALID_RECORD for offsets that do not follow
      */
     public LogAppendInfo appendAsFollower(ByteBuffer records) {
-        LogConfig cfg = config;
-        // The leader already applied max.message.bytes under its config; a follower must not refuse what it accepted.
-        Validated v = validate(records, Integer.MAX_VALUE, cfg, false);
+        LogConfig cfg = local.config();
+        BatchValidator.Validated v = BatchValidator.forFollower(topicPartition, records, cfg);
         lock.lock();
         LogAppendInfo info;
         try {
             ensureOpen();
-            long expected = end.offset();
+            long expected = local.logEndOffset();
             long firstOffset = -1;
             long maxTimestamp = RecordBatch.NO_TIMESTAMP;
             long lastOffset = expected - 1;
@@ -395,7 +342,7 @@ public final class PartitionLog implements Closeable {
                 epochCache.assign(batch.leaderEpoch(), batch.baseOffset());
                 producerState.update(batch, batch.maxTimestamp());
             }
-            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount, maxTimestamp, -1L, logStartOffset, v.bytes, false);
+            info = new LogAppendInfo(firstOffset, lastOffset, v.recordCount(), maxTimestamp, -1L, logStartOffset, v.bytes(), false);
         } finally {
             lock.unlock();
         }
@@ -403,82 +350,17 @@ public final class PartitionLog implements Closeable {
         return info;
     }
 
-    private record Validated(int recordCount, int bytes, boolean hasProducerIds) {
-    }
-
-    private Validated validate(ByteBuffer records, int maxBatchBytes, LogConfig cfg, boolean fromProducer) {
-        if (!records.hasRemaining()) {
-            throw new TributaryException(ErrorCode.INVALID_RECORD, "no record batches to append to " + topicPartition);
-        }
-        int bytes = records.remaining();
-        if (bytes > cfg.segmentBytes()) {
-            throw new TributaryException(ErrorCode.MESSAGE_TOO_LARGE, bytes + " bytes of batches exceed segment.bytes "
-                    + cfg.segmentBytes() + " of " + topicPartition);
-        }
-        int count = 0;
-        boolean producerIds = false;
-        for (RecordBatch batch : RecordBatch.iterate(records)) {
-            batch.ensureValid(maxBatchBytes);
-            producerIds |= batch.hasProducerId();
-            if (fromProducer) {
-                validateProducerBatch(batch, cfg);
-            }
-            count += batch.recordCount();
-        }
-        return new Validated(count, bytes, producerIds);
-    }
-
-    /** What only a producer's batch must satisfy: stored batches may be compacted, a producer's may not. */
-    private void validateProducerBatch(RecordBatch batch, LogConfig cfg) {
-        if (batch.baseOffset() != 0) {
-            throw new TributaryException(ErrorCode.INVALID_RECORD, "a producer batch must have base offset 0, got "
-                    + batch.baseOffset() + "; offsets are assigned by the broker");
-        }
-        if (batch.recordCount() < 1 || batch.recordCount() != batch.lastOffsetDelta() + 1L || batch.hasDeleteHorizon()) {
-            throw new TributaryException(ErrorCode.CORRUPT_MESSAGE, "a producer batch holds one record per offset and no "
-                    + "delete horizon; got " + batch.recordCount() + " record(s) for last_offset_delta "
-                    + batch.lastOffsetDelta() + (batch.hasDeleteHorizon() ? " with a delete horizon" : ""));
-        }
-        if (cfg.compact()) {
-            // Only compacted topics pay for decoding on produce: compaction works by key, so a keyless record
-            // could never be compacted away (Kafka refuses it the same way).
-            for (io.tributary.api.v1.Record r : batch.decodeRecords().getRecordsList()) {
-                if (!r.hasKey()) {
-                    throw new TributaryException(ErrorCode.INVALID_RECORD, "compacted topic " + topicPartition.topic()
-                            + " (cleanup.policy=" + cfg.cleanupPolicy().configValue() + ") cannot accept a record without a key");
-                }
-            }
-        }
-    }
-
     /** Writes validated, offset-stamped batches to the active segment (rolling first if needed). Holds the lock. */
     private void write(ByteBuffer records, long lastOffset, long nowMs) {
         assert lock.isHeldByCurrentThread() : "appends must hold the log lock (single writer)";
         try {
-            Segment segment = maybeRoll(records.remaining(), lastOffset, nowMs);
-            segment.append(records, nowMs);
-            end = new LogEndPosition(lastOffset + 1, segment.baseOffset(), segment.size());
+            if (local.shouldRoll(records.remaining(), lastOffset, nowMs)) {
+                rollLocked();
+            }
+            local.append(records, lastOffset, nowMs);
         } catch (IOException e) {
             throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot write to " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private Segment maybeRoll(int bytes, long lastOffset, long nowMs) throws IOException {
-        Segment active = segments.lastEntry().getValue();
-        LogConfig cfg = config;
-        boolean nonEmpty = active.size() > 0;
-        boolean full = nonEmpty && (long) active.size() + bytes > cfg.segmentBytes();
-        // The cleaner never touches the active segment, so a compacted log rolls by max.compaction.lag.ms too.
-        long rollMs = cfg.compact() ? Math.min(cfg.segmentMs(), cfg.maxCompactionLagMs()) : cfg.segmentMs();
-        boolean old = nonEmpty && active.rollingBasedTimestamp() >= 0 && nowMs - active.rollingBasedTimestamp() > rollMs;
-        boolean indexFull = active.indexesFull();
-        boolean offsetOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
-        if (full || old || indexFull || offsetOverflow) {
-            log.debug("{}: rolling segment {} (full={}, old={}, indexFull={}, offsetOverflow={})",
-                    topicPartition, active.baseOffset(), full, old, indexFull, offsetOverflow);
-            return rollLocked();
-        }
-        return active;
     }
 
     /** Starts a new segment at the log end (no-op when the active segment is empty). */
@@ -494,22 +376,16 @@ public final class PartitionLog implements Closeable {
         }
     }
 
-    private Segment rollLocked() throws IOException {
+    private void rollLocked() throws IOException {
         assert lock.isHeldByCurrentThread() : "rolls must hold the log lock (single writer)";
-        Segment active = segments.lastEntry().getValue();
-        long newBase = end.offset();
-        if (active.size() == 0 && active.baseOffset() == newBase) {
-            return active;
+        if (!local.roll()) {
+            return;
         }
-        Segment fresh = Segment.open(dir, newBase, config, true);
-        active.onBecomeInactive();
-        segments.put(newBase, fresh);
-        end = new LogEndPosition(newBase, newBase, 0);
+        long newBase = local.logEndOffset();
         // Recovery after a crash replays producer state from the newest snapshot: one per segment bounds the replay.
         producerState.takeSnapshot(newBase);
         // The rolled segment will never change again: fsync it off the append path, moving the recovery point.
         runInBackground(() -> flushSegments(newBase));
-        return fresh;
     }
 
     /**
@@ -530,14 +406,15 @@ public final class PartitionLog implements Closeable {
             } catch (ClosedChannelException e) {
                 if (startOffset < logStartOffset || attempt >= MAX_READ_ATTEMPTS || closed) {
                     // Retention or truncation removed the segment under us: report the range as it is now.
-                    throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, end.offset());
+                    throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset,
+                            local.logEndOffset());
                 }
             }
         }
     }
 
     private LogReadInfo readOnce(long startOffset, int maxBytes, long maxOffset, boolean minOneBatch) throws ClosedChannelException {
-        LogEndPosition endSnapshot = end;
+        LogEndPosition endSnapshot = local.end();
         long start = logStartOffset;
         long hw = highWatermark;
         if (startOffset < start || startOffset > endSnapshot.offset()) {
@@ -547,38 +424,21 @@ public final class PartitionLog implements Closeable {
         if (startOffset >= limitOffset || maxBytes < 0) {
             return new LogReadInfo(ByteBuffer.allocate(0), start, endSnapshot.offset(), hw);
         }
-        Map.Entry<Long, Segment> entry = segments.floorEntry(startOffset);
+        ByteBuffer batches;
         try {
-            while (entry != null && entry.getKey() <= endSnapshot.segmentBaseOffset()) {
-                Segment segment = entry.getValue();
-                int maxPosition = segment.baseOffset() == endSnapshot.segmentBaseOffset() ? endSnapshot.position() : segment.size();
-                ByteBuffer batches = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
-                if (batches != null) {
-                    return new LogReadInfo(cutAt(batches, limitOffset), start, endSnapshot.offset(), hw);
-                }
-                entry = segments.higherEntry(entry.getKey());
-            }
+            batches = local.read(startOffset, maxBytes, limitOffset, endSnapshot, minOneBatch);
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
             throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot read " + dir + ": " + e.getMessage(), e);
         }
+        if (batches != null) {
+            return new LogReadInfo(batches, start, endSnapshot.offset(), hw);
+        }
         if (startOffset < logStartOffset) {
-            throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, end.offset());
+            throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, local.logEndOffset());
         }
         return new LogReadInfo(ByteBuffer.allocate(0), start, endSnapshot.offset(), hw);
-    }
-
-    /** Drops batches that start at or above {@code limitOffset}: consumers must not see past the high watermark. */
-    private static ByteBuffer cutAt(ByteBuffer batches, long limitOffset) {
-        int position = batches.position();
-        while (position < batches.limit()) {
-            if (batches.getLong(position + RecordBatch.BASE_OFFSET_OFFSET) >= limitOffset) {
-                break;
-            }
-            position += RecordBatch.sizeInBytes(batches, position);
-        }
-        return batches.limit(position);
     }
 
     /**
@@ -586,18 +446,8 @@ public final class PartitionLog implements Closeable {
      * no record is that new.
      */
     public Optional<TimestampAndOffset> offsetForTimestamp(long timestamp) {
-        long start = logStartOffset;
         try {
-            for (Segment segment : segments.values()) {
-                if (segment.maxTimestamp() < timestamp) {
-                    continue;
-                }
-                Optional<TimestampAndOffset> found = segment.findOffsetByTimestamp(timestamp, start);
-                if (found.isPresent()) {
-                    return found;
-                }
-            }
-            return Optional.empty();
+            return local.offsetForTimestamp(timestamp, logStartOffset);
         } catch (IOException e) {
             throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot search " + dir + ": " + e.getMessage(), e);
         }
@@ -614,7 +464,7 @@ public final class PartitionLog implements Closeable {
         lock.lock();
         try {
             ensureOpen();
-            LogConfig cfg = config;
+            LogConfig cfg = local.config();
             long now = time.milliseconds();
             producerState.removeExpired(now, cfg.producerIdExpirationMs());
             if (!cfg.delete()) {
@@ -622,11 +472,11 @@ public final class PartitionLog implements Closeable {
             }
             List<Segment> toDelete = new ArrayList<>();
             long totalSize = sizeInBytes();
-            List<Segment> ordered = new ArrayList<>(segments.values());
+            List<Segment> ordered = new ArrayList<>(segments.all());
             for (int i = 0; i < ordered.size(); i++) {
                 Segment s = ordered.get(i);
                 boolean isActive = i == ordered.size() - 1;
-                long segmentEnd = isActive ? end.offset() : ordered.get(i + 1).baseOffset();
+                long segmentEnd = isActive ? local.logEndOffset() : ordered.get(i + 1).baseOffset();
                 // An empty inactive segment (the cleaner may leave one) expires by its file time like any other.
                 if ((isActive && s.size() == 0) || segmentEnd > highWatermark) {
                     break;
@@ -642,21 +492,16 @@ public final class PartitionLog implements Closeable {
             if (toDelete.isEmpty()) {
                 return 0;
             }
-            if (toDelete.get(toDelete.size() - 1) == segments.lastEntry().getValue()) {
+            if (toDelete.get(toDelete.size() - 1) == segments.active()) {
                 // Every segment expired: roll so the log keeps an active segment at its end offset.
                 rollLocked();
             }
             generation++;
-            for (Segment s : toDelete) {
-                segments.remove(s.baseOffset());
-            }
-            logStartOffset = segments.firstKey();
+            local.removeOldest(toDelete);
+            logStartOffset = segments.firstBaseOffset();
             cleanerCheckpoint = Math.max(cleanerCheckpoint, logStartOffset);
             epochCache.truncateFromStart(logStartOffset);
             producerState.deleteSnapshotsBelow(logStartOffset);
-            for (Segment s : toDelete) {
-                scheduleDeletion(s);
-            }
             log.info("{}: retention deleted {} segment(s); log start offset is now {}", topicPartition, toDelete.size(), logStartOffset);
             return toDelete.size();
         } catch (IOException e) {
@@ -675,7 +520,7 @@ public final class PartitionLog implements Closeable {
         lock.lock();
         try {
             ensureOpen();
-            if (offset >= end.offset()) {
+            if (offset >= local.logEndOffset()) {
                 return;
             }
             if (offset < logStartOffset) {
@@ -683,29 +528,12 @@ public final class PartitionLog implements Closeable {
                 return;
             }
             generation++;
-            List<Segment> removed = new ArrayList<>();
-            for (Segment s : segments.tailMap(offset, false).values()) {
-                removed.add(s);
-            }
-            for (Segment s : removed) {
-                segments.remove(s.baseOffset());
-            }
-            Segment active = segments.lastEntry().getValue();
-            active.truncateTo(offset);
-            if (!removed.isEmpty()) {
-                active.onBecomeActive();
-            }
-            long newEnd = active.readNextOffset();
-            end = new LogEndPosition(newEnd, active.baseOffset(), active.size());
+            long newEnd = local.truncateTo(offset);
             epochCache.truncateFromEnd(newEnd);
             highWatermark = Math.min(highWatermark, newEnd);
-            recoveryPoint = Math.min(recoveryPoint, newEnd);
             // Records that replace the truncated ones were never compacted: the next pass must see them.
             cleanerCheckpoint = Math.min(cleanerCheckpoint, newEnd);
             rebuildProducerState();
-            for (Segment s : removed) {
-                scheduleDeletion(s);
-            }
             log.info("{}: truncated to offset {} (log end now {})", topicPartition, offset, newEnd);
         } catch (IOException e) {
             throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot truncate " + dir + ": " + e.getMessage(), e);
@@ -729,24 +557,13 @@ public final class PartitionLog implements Closeable {
 
     private void truncateFullyAndStartAtLocked(long offset) throws IOException {
         generation++;
-        List<Segment> removed = new ArrayList<>(segments.values());
-        segments.clear();
-        for (Segment s : removed) {
-            s.markForDeletion();
-        }
-        Segment fresh = Segment.open(dir, offset, config, true);
-        segments.put(offset, fresh);
-        end = new LogEndPosition(offset, offset, 0);
+        local.truncateFullyAndStartAt(offset);
         logStartOffset = offset;
         highWatermark = offset;
-        recoveryPoint = offset;
         cleanerCheckpoint = offset;
         epochCache.clear();
         producerState.clear();
         producerState.deleteAllSnapshots();
-        for (Segment s : removed) {
-            scheduleDeletionOfMarked(s);
-        }
         log.info("{}: truncated fully; log restarts at offset {}", topicPartition, offset);
     }
 
@@ -760,8 +577,8 @@ public final class PartitionLog implements Closeable {
         lock.lock();
         try {
             ensureOpen();
-            LogConfig cfg = config;
-            List<Segment> ordered = new ArrayList<>(segments.values());
+            LogConfig cfg = local.config();
+            List<Segment> ordered = new ArrayList<>(segments.all());
             long bound = Math.min(highWatermark, ordered.get(ordered.size() - 1).baseOffset());
             List<CleaningSnapshot.CleanableSegment> cleanable = new ArrayList<>();
             for (int i = 0; i < ordered.size() - 1; i++) {
@@ -805,22 +622,7 @@ public final class PartitionLog implements Closeable {
             if (sources.isEmpty() || cleaned.baseOffset() != sources.get(0).baseOffset()) {
                 throw new IllegalArgumentException("cleaned " + cleaned + " must take the place of the first of " + sources);
             }
-            cleaned.changeFileSuffix(Segment.CLEANED_SUFFIX, Segment.SWAP_SUFFIX);
-            CheckpointFile.fsyncDirectory(dir);
-            for (Segment s : sources) {
-                s.markForDeletion();
-            }
-            cleaned.changeFileSuffix(Segment.SWAP_SUFFIX, "");
-            CheckpointFile.fsyncDirectory(dir);
-            segments.put(cleaned.baseOffset(), cleaned);
-            for (Segment s : sources) {
-                if (s.baseOffset() != cleaned.baseOffset()) {
-                    segments.remove(s.baseOffset());
-                }
-            }
-            for (Segment s : sources) {
-                scheduleDeletionOfMarked(s);
-            }
+            local.replaceSegments(sources, cleaned);
             return true;
         } finally {
             lock.unlock();
@@ -842,7 +644,7 @@ public final class PartitionLog implements Closeable {
         lock.lock();
         try {
             if (!closed && generation == snapshot.generation()) {
-                cleanerCheckpoint = Math.max(logStartOffset, Math.min(offset, end.offset()));
+                cleanerCheckpoint = Math.max(logStartOffset, Math.min(offset, local.logEndOffset()));
             }
         } finally {
             lock.unlock();
@@ -854,8 +656,8 @@ public final class PartitionLog implements Closeable {
      * without the log lock so appends continue while the disk syncs.
      */
     public void flush(long offset) {
-        long target = Math.min(offset, end.offset());
-        if (target <= recoveryPoint) {
+        long target = Math.min(offset, local.logEndOffset());
+        if (target <= local.recoveryPoint()) {
             return;
         }
         try {
@@ -866,66 +668,31 @@ public final class PartitionLog implements Closeable {
     }
 
     public void flush() {
-        flush(end.offset());
+        flush(local.logEndOffset());
     }
 
     private void flushSegments(long target) throws IOException {
-        long from = recoveryPoint;
-        Long firstBase = segments.floorKey(from);
-        for (Segment s : segments.tailMap(firstBase == null ? Long.MIN_VALUE : firstBase, true).values()) {
-            if (s.baseOffset() >= target) {
-                break;
-            }
-            try {
-                s.flush();
-            } catch (ClosedChannelException deletedMeanwhile) {
-                // Retention or truncation removed it; nothing of it needs to be durable.
-            }
-        }
+        local.fsyncBelow(target);
         lock.lock();
         try {
-            if (target > recoveryPoint && target <= end.offset()) {
-                recoveryPoint = target;
-            }
+            local.markFlushed(target);
         } finally {
             lock.unlock();
         }
-        lastFlushTimeMs = time.milliseconds();
     }
 
     private void maybeFlushByCount(LogConfig cfg) {
-        if (end.offset() - recoveryPoint >= cfg.flushMessages()) {
+        if (local.logEndOffset() - local.recoveryPoint() >= cfg.flushMessages()) {
             flush();
         }
     }
 
     /** Flushes when {@code flush.ms} has passed since the last flush and there is something to flush. */
     public void maybeFlushByTime() {
-        LogConfig cfg = config;
-        if (cfg.flushMs() != Long.MAX_VALUE && recoveryPoint < end.offset()
-                && time.milliseconds() - lastFlushTimeMs >= cfg.flushMs()) {
+        LogConfig cfg = local.config();
+        if (cfg.flushMs() != Long.MAX_VALUE && local.recoveryPoint() < local.logEndOffset()
+                && time.milliseconds() - local.lastFlushTimeMs() >= cfg.flushMs()) {
             flush();
-        }
-    }
-
-    private void scheduleDeletion(Segment s) throws IOException {
-        s.markForDeletion();
-        scheduleDeletionOfMarked(s);
-    }
-
-    private void scheduleDeletionOfMarked(Segment s) {
-        Runnable delete = () -> {
-            try {
-                s.closeAndDelete();
-            } catch (IOException e) {
-                log.warn("{}: could not delete {}: {}", topicPartition, s, e.toString());
-            }
-        };
-        long delay = config.fileDeleteDelayMs();
-        if (scheduler == null || delay == 0) {
-            delete.run();
-        } else {
-            scheduler.schedule(delete, delay, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -965,25 +732,13 @@ public final class PartitionLog implements Closeable {
             if (closed) {
                 return;
             }
-            flushSegments(end.offset());
-            producerState.takeSnapshot(end.offset());
+            flushSegments(local.logEndOffset());
+            producerState.takeSnapshot(local.logEndOffset());
             closed = true;
             generation++;
-            for (Segment s : segments.values()) {
-                s.close();
-            }
+            local.close();
         } finally {
             lock.unlock();
-        }
-    }
-
-    private void closeQuietly() {
-        for (Segment s : segments.values()) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // Already failing; the original exception is what the caller needs.
-            }
         }
     }
 
@@ -993,16 +748,7 @@ public final class PartitionLog implements Closeable {
         try {
             closed = true;
             generation++;
-            for (Segment s : segments.values()) {
-                s.closeAndDelete();
-            }
-            segments.clear();
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-                for (Path f : files) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
+            local.deleteAll();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
@@ -1012,7 +758,7 @@ public final class PartitionLog implements Closeable {
 
     @Override
     public String toString() {
-        return "PartitionLog(" + topicPartition + ", start=" + logStartOffset + ", end=" + end.offset()
+        return "PartitionLog(" + topicPartition + ", start=" + logStartOffset + ", end=" + local.logEndOffset()
                 + ", hw=" + highWatermark + ", segments=" + segments.size() + ")";
     }
 }

@@ -18,7 +18,7 @@ import java.util.TreeSet;
 
 /**
  * The first step of opening a partition log: what is in its directory after a crash, before any segment is opened.
- * Stateless; called by {@link PartitionLog#open} before the log is published, so it needs no lock.
+ * Stateless; called by {@link LogLoader} before the log is published, so it needs no lock.
  */
 final class SegmentFiles {
     private static final Logger log = LoggerFactory.getLogger(SegmentFiles.class);
