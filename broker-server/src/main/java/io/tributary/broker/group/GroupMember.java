@@ -64,6 +64,28 @@ final class GroupMember {
         this.instanceId = instanceId;
     }
 
+    /**
+     * A static member's new process taking {@code old}'s place under {@code memberId}: it keeps the subscription,
+     * target and reconciliation state, and inherits everything the old process may still hold, since that one may
+     * go on consuming until it notices it was fenced.
+     */
+    static GroupMember replacing(GroupMember old, String memberId) {
+        GroupMember m = new GroupMember(memberId, old.instanceId);
+        m.topics = old.topics;
+        m.assignors = old.assignors;
+        m.hasTarget = old.hasTarget;
+        m.target = old.target;
+        m.owned = old.owned;
+        m.ackGeneration = old.ackGeneration;
+        old.sentSinceAck.forEach((g, p) -> m.sentSinceAck.put(g, new TreeSet<>(p)));
+        m.sentPartitions = old.sentPartitions;
+        m.sentPending = old.sentPending;
+        m.sentGeneration = old.sentGeneration;
+        m.eagerRevokePending = old.eagerRevokePending;
+        m.revokingSinceMs = old.revokingSinceMs;
+        return m;
+    }
+
     boolean isStatic() {
         return instanceId != null;
     }
