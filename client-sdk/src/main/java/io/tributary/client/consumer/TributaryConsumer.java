@@ -1,25 +1,14 @@
 package io.tributary.client.consumer;
 
-import com.google.protobuf.ByteString;
-import io.tributary.api.ErrorCode;
 import io.tributary.api.OffsetOutOfRangeException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
-import io.tributary.api.batch.Header;
-import io.tributary.api.batch.RecordBatch;
-import io.tributary.api.batch.RecordBodies;
-import io.tributary.api.batch.RecordReader;
-import io.tributary.api.batch.TimestampType;
-import io.tributary.api.v1.ListOffsetsResult;
-import io.tributary.api.v1.PartitionData;
-import io.tributary.api.v1.PartitionPosition;
 import io.tributary.client.Cluster;
-import io.tributary.client.Node;
 import io.tributary.client.PartitionInfo;
 import io.tributary.client.config.ConsumerConfig;
 import io.tributary.client.config.ConsumerConfig.OffsetReset;
+import io.tributary.client.consumer.SubscriptionState.PartitionState;
 import io.tributary.client.internal.ChannelPool;
-import io.tributary.client.internal.Errors;
 import io.tributary.client.internal.GroupsClient;
 import io.tributary.client.internal.Instances;
 import io.tributary.client.internal.MetadataManager;
@@ -28,20 +17,14 @@ import io.tributary.client.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.ConcurrentModificationException;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +48,12 @@ import java.util.regex.Pattern;
  * Commits: {@link #commitSync}, {@link #commitAsync}, and auto-commit (enable.auto.commit) from poll(), before
  * revocation and in close().
  *
+ * <p>This class is the façade and the poll loop. Behind it: {@link SubscriptionState} (what is assigned and each
+ * partition's position), {@link FetchSessionPool} (which leader serves each partition, and what its sessions push),
+ * {@link FetchBuffer} and {@link FetchCollector} (fetched records until poll() hands them out), {@link OffsetResolver}
+ * (positions from committed offsets or auto.offset.reset), and {@link ConsumerCoordinator} for the group. What is
+ * left here (~690 lines) is Kafka's consumer API, each method a thread guard and a delegation, with its javadoc.
+ *
  * <p>Not thread-safe: use a consumer from one thread at a time (a second thread gets a
  * {@link ConcurrentModificationException}). The one exception is {@link #wakeup()}, which any thread may call
  * to make a blocked or the next poll() throw {@link WakeupException}.
@@ -79,8 +68,6 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     private static final long NO_THREAD = -1L;
 
     private final ConsumerConfig config;
-    private final Deserializer<K> keyDeserializer;
-    private final Deserializer<V> valueDeserializer;
     private final ChannelPool channels;
     private final MetadataManager metadata;
     private final OffsetsClient offsets;
@@ -90,38 +77,13 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final AtomicBoolean wakeupRequested = new AtomicBoolean();
     private final AtomicLong owningThread = new AtomicLong(NO_THREAD);
-    private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
-    private final Map<Integer, FetchSession> sessions = new HashMap<>();
-    private final Map<Integer, Long> sessionRetryAtMs = new HashMap<>();
-    private final int maxPollRecords;
-    private final int fetchCredits;
-    private final long bufferedBytesLimit;
-    private long bufferedBytes;
+    private final SubscriptionState subscriptions;
+    private final FetchBuffer buffer;
+    private final FetchSessionPool fetcher;
+    private final FetchCollector<K, V> collector;
+    private final OffsetResolver resolver;
     private int depth;
-    private RuntimeException pendingError;
     private boolean closed;
-
-    /** What this consumer knows of one assigned partition. Consumer thread only. */
-    private static final class PartitionState {
-        Long position;
-        /** Leader epoch of the record before {@link #position} (-1 unknown): committed with the position. */
-        int positionEpoch = -1;
-        OffsetReset resetStrategy;
-        /** Newly owned with a group: the position comes from the committed offset, looked up before any reset. */
-        boolean awaitingCommitted;
-        /** Where the broker's session continues: data starting anywhere else is stale. */
-        long nextFetchOffset;
-        int sessionNodeId = -1;
-        boolean paused;
-        long highWatermark = -1;
-        long logStartOffset = -1;
-        long logEndOffset = -1;
-        final Deque<BufferedRecord> buffer = new ArrayDeque<>();
-    }
-
-    private record BufferedRecord(long offset, long timestampMs, TimestampType timestampType, byte[] key, byte[] value,
-                                  List<Header> headers, int leaderEpoch, int sizeBytes) {
-    }
 
     public TributaryConsumer(Properties props) {
         this(new ConsumerConfig(props), null, null);
@@ -137,21 +99,22 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
 
     public TributaryConsumer(ConsumerConfig config, Deserializer<K> keyDeserializer, Deserializer<V> valueDeserializer) {
         this.config = config;
-        this.keyDeserializer = keyDeserializer != null ? keyDeserializer
+        Deserializer<K> keys = keyDeserializer != null ? keyDeserializer
                 : Instances.create(config.getString(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG), Deserializer.class,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
-        this.valueDeserializer = valueDeserializer != null ? valueDeserializer
+        Deserializer<V> values = valueDeserializer != null ? valueDeserializer
                 : Instances.create(config.getString(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG), Deserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
         this.clientId = config.clientId().isEmpty() ? "consumer-" + CLIENT_SEQUENCE.getAndIncrement() : config.clientId();
-        this.maxPollRecords = config.maxPollRecords();
-        this.fetchCredits = config.fetchCredits();
-        this.bufferedBytesLimit = config.fetchMaxBytes();
+        this.collector = new FetchCollector<>(keys, values, config.maxPollRecords());
+        this.subscriptions = new SubscriptionState(config.groupId().isPresent());
+        this.buffer = new FetchBuffer(config.fetchMaxBytes(), config.checkCrcs());
         // The first batch of a response is sent even when larger than fetch.max.bytes: leave room above it.
         this.channels = new ChannelPool((int) Math.min(Integer.MAX_VALUE - 1, Math.max(64L << 20, config.fetchMaxBytes() + (16L << 20))), clientId);
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());
+        this.fetcher = new FetchSessionPool(config, clientId, channels, metadata, subscriptions, buffer, events);
         if (config.groupId().isPresent()) {
             GroupsClient groups = new GroupsClient(channels, metadata, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs());
             this.coordinator = new ConsumerCoordinator(config, clientId, groups, channels, new OwnedPartitions(),
@@ -159,6 +122,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         } else {
             this.coordinator = null;
         }
+        this.resolver = new OffsetResolver(subscriptions, offsets, coordinator, config.autoOffsetReset(), fetcher);
     }
 
     /**
@@ -234,15 +198,15 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 throw new IllegalStateException("Subscription to topics, partitions and pattern are mutually exclusive");
             }
             Set<TopicPartition> wanted = new HashSet<>(partitions);
-            for (TopicPartition tp : new ArrayList<>(assigned.keySet())) {
+            for (TopicPartition tp : subscriptions.partitions()) {
                 if (!wanted.contains(tp)) {
-                    stopFetching(tp);
-                    dropBuffer(assigned.remove(tp));
+                    fetcher.stopFetching(tp);
+                    buffer.drop(subscriptions.remove(tp));
                 }
             }
             Set<String> topics = new HashSet<>();
             for (TopicPartition tp : partitions) {
-                assigned.computeIfAbsent(tp, k -> newPartitionState());
+                subscriptions.add(tp);
                 topics.add(tp.topic());
             }
             metadata.addTopics(topics);
@@ -254,7 +218,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     public Set<TopicPartition> assignment() {
         acquire();
         try {
-            return Set.copyOf(assigned.keySet());
+            return subscriptions.partitions();
         } finally {
             release();
         }
@@ -288,7 +252,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         acquire();
         try {
             boolean subscribed = coordinator != null && coordinator.subscribed();
-            if (assigned.isEmpty() && !subscribed) {
+            if (subscriptions.isEmpty() && !subscribed) {
                 throw new IllegalStateException("Consumer is not subscribed to any topics or assigned any partitions");
             }
             long deadline = System.currentTimeMillis() + Math.max(0, timeout.toMillis());
@@ -301,13 +265,11 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                     coordinator.poll(now);
                 }
                 metadata.maybeRefresh(now);
-                expireSilentSessions(now);
-                long budgetMs = Math.max(1, Math.min(deadline - now, config.requestTimeoutMs()));
-                initPositionsFromCommitted(budgetMs);
-                resetPositions(budgetMs);
-                reconcileSessions(now);
-                ConsumerRecords<K, V> records = collect();
-                grantCredits();
+                fetcher.expireSilent(now);
+                resolver.resolve(Math.max(1, Math.min(deadline - now, config.requestTimeoutMs())));
+                fetcher.reconcile(now);
+                ConsumerRecords<K, V> records = collector.collect(subscriptions, buffer);
+                fetcher.grantCredits();
                 if (!records.isEmpty()) {
                     return records;
                 }
@@ -315,7 +277,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 if (left <= 0) {
                     break;
                 }
-                awaitEvent(Math.min(left, needsRetry() ? config.retryBackoffMs() : left));
+                awaitEvent(Math.min(left, subscriptions.needsRetry() ? config.retryBackoffMs() : left));
             } while (System.currentTimeMillis() < deadline);
             checkWakeup();
             return ConsumerRecords.empty();
@@ -330,9 +292,9 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         }
         acquire();
         try {
-            PartitionState st = state(tp);
-            setPosition(tp, st, offset);
-            moveSessionPosition(tp, st);
+            PartitionState st = subscriptions.require(tp);
+            resolver.seek(st, offset);
+            fetcher.movePosition(tp, st);
         } finally {
             release();
         }
@@ -349,11 +311,11 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     private void requestReset(Collection<TopicPartition> partitions, OffsetReset strategy) {
         acquire();
         try {
-            Collection<TopicPartition> tps = partitions.isEmpty() ? assigned.keySet() : partitions;
+            Collection<TopicPartition> tps = partitions.isEmpty() ? subscriptions.partitions() : partitions;
             for (TopicPartition tp : tps) {
-                PartitionState st = state(tp);
-                stopFetching(tp);
-                dropBuffer(st);
+                PartitionState st = subscriptions.require(tp);
+                fetcher.stopFetching(tp);
+                buffer.drop(st);
                 st.position = null;
                 st.awaitingCommitted = false;
                 st.resetStrategy = strategy;
@@ -371,10 +333,9 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     public long position(TopicPartition tp, Duration timeout) {
         acquire();
         try {
-            PartitionState st = state(tp);
+            PartitionState st = subscriptions.require(tp);
             if (st.position == null) {
-                initPositionsFromCommitted(timeout.toMillis());
-                resetPositions(timeout.toMillis());
+                resolver.resolve(timeout.toMillis());
             }
             if (st.position == null) {
                 throw new io.tributary.client.TributaryTimeoutException("no position for " + tp + " within " + timeout.toMillis() + " ms");
@@ -460,10 +421,10 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         acquire();
         try {
             for (TopicPartition tp : partitions) {
-                PartitionState st = state(tp);
+                PartitionState st = subscriptions.require(tp);
                 st.paused = true;
-                stopFetching(tp);
-                dropBuffer(st);
+                fetcher.stopFetching(tp);
+                buffer.drop(st);
             }
         } finally {
             release();
@@ -474,7 +435,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         acquire();
         try {
             for (TopicPartition tp : partitions) {
-                state(tp).paused = false;
+                subscriptions.require(tp).paused = false;
             }
         } finally {
             release();
@@ -484,13 +445,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     public Set<TopicPartition> paused() {
         acquire();
         try {
-            Set<TopicPartition> out = new HashSet<>();
-            assigned.forEach((tp, st) -> {
-                if (st.paused) {
-                    out.add(tp);
-                }
-            });
-            return out;
+            return subscriptions.paused();
         } finally {
             release();
         }
@@ -526,10 +481,8 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 }
             } finally {
                 closed = true;
-                sessions.values().forEach(FetchSession::close);
-                sessions.clear();
-                keyDeserializer.close();
-                valueDeserializer.close();
+                fetcher.close();
+                collector.close();
                 channels.close(1_000);
             }
         } finally {
@@ -551,7 +504,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     public void commitSync(Duration timeout) {
         acquire();
         try {
-            requireGroup().commitSync(consumedPositions(), timeout.toMillis());
+            requireGroup().commitSync(subscriptions.consumedPositions(), timeout.toMillis());
         } finally {
             release();
         }
@@ -578,7 +531,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     public void commitAsync(OffsetCommitCallback callback) {
         acquire();
         try {
-            requireGroup().commitAsync(consumedPositions(), callback);
+            requireGroup().commitAsync(subscriptions.consumedPositions(), callback);
         } finally {
             release();
         }
@@ -640,78 +593,23 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     }
 
     private void requireNotManuallyAssigned() {
-        if (!assigned.isEmpty() && !coordinator.subscribed()) {
+        if (!subscriptions.isEmpty() && !coordinator.subscribed()) {
             throw new IllegalStateException("Subscription to topics, partitions and pattern are mutually exclusive");
         }
-    }
-
-    private Map<TopicPartition, OffsetAndMetadata> consumedPositions() {
-        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-        assigned.forEach((tp, st) -> {
-            if (st.position != null) {
-                out.put(tp, new OffsetAndMetadata(st.position, st.positionEpoch >= 0 ? Optional.of(st.positionEpoch) : Optional.empty(), ""));
-            }
-        });
-        return out;
-    }
-
-    /** New partitions with a group start at their committed offsets; looked up before auto.offset.reset applies. */
-    private void initPositionsFromCommitted(long timeoutMs) {
-        if (coordinator == null) {
-            return;
-        }
-        List<TopicPartition> need = new ArrayList<>();
-        assigned.forEach((tp, st) -> {
-            if (st.awaitingCommitted && st.position == null) {
-                need.add(tp);
-            }
-        });
-        if (need.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> committed;
-        try {
-            committed = coordinator.fetchCommitted(need, timeoutMs);
-        } catch (TributaryException e) {
-            if (!e.retriable()) {
-                throw e;
-            }
-            log.debug("fetching committed offsets failed, will retry: {}", e.getMessage());
-            return;
-        }
-        for (TopicPartition tp : need) {
-            PartitionState st = assigned.get(tp);
-            if (st == null || !st.awaitingCommitted) {
-                continue; // revoked or sought meanwhile
-            }
-            st.awaitingCommitted = false;
-            OffsetAndMetadata o = committed.get(tp);
-            if (o != null) {
-                setPosition(tp, st, o.offset());
-                st.positionEpoch = o.leaderEpoch().orElse(-1);
-                log.debug("{} starts at committed offset {}", tp, o.offset());
-            }
-        }
-    }
-
-    private PartitionState newPartitionState() {
-        PartitionState st = new PartitionState();
-        st.awaitingCommitted = coordinator != null;
-        return st;
     }
 
     /** The consumer's partition state as the group coordinator sees it. Consumer thread only. */
     private final class OwnedPartitions implements ConsumerCoordinator.Partitions {
         @Override
         public Set<TopicPartition> owned() {
-            return Set.copyOf(assigned.keySet());
+            return subscriptions.partitions();
         }
 
         @Override
         public void add(Collection<TopicPartition> partitions) {
             Set<String> topics = new HashSet<>();
             for (TopicPartition tp : partitions) {
-                assigned.computeIfAbsent(tp, k -> newPartitionState());
+                subscriptions.add(tp);
                 topics.add(tp.topic());
             }
             metadata.addTopics(topics);
@@ -720,182 +618,20 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         @Override
         public void remove(Collection<TopicPartition> partitions) {
             for (TopicPartition tp : partitions) {
-                stopFetching(tp);
-                dropBuffer(assigned.remove(tp));
+                fetcher.stopFetching(tp);
+                buffer.drop(subscriptions.remove(tp));
             }
         }
 
         @Override
         public Map<TopicPartition, OffsetAndMetadata> consumed(Collection<TopicPartition> partitions) {
-            Map<TopicPartition, OffsetAndMetadata> all = consumedPositions();
+            Map<TopicPartition, OffsetAndMetadata> all = subscriptions.consumedPositions();
             all.keySet().retainAll(new HashSet<>(partitions));
             return all;
         }
     }
 
     // ---- internals, consumer thread only ----
-
-    private PartitionState state(TopicPartition tp) {
-        PartitionState st = assigned.get(tp);
-        if (st == null) {
-            throw new IllegalStateException("partition " + tp + " is not assigned to this consumer");
-        }
-        return st;
-    }
-
-    private void setPosition(TopicPartition tp, PartitionState st, long offset) {
-        dropBuffer(st);
-        st.position = offset;
-        st.positionEpoch = -1;
-        st.awaitingCommitted = false;
-        st.resetStrategy = null;
-        st.nextFetchOffset = offset;
-        if (pendingError instanceof OffsetOutOfRangeException) {
-            pendingError = null;
-        }
-    }
-
-    private void moveSessionPosition(TopicPartition tp, PartitionState st) {
-        FetchSession s = sessions.get(st.sessionNodeId);
-        if (s != null && s.contains(tp) && !st.paused) {
-            s.setPositions(Map.of(tp, position(tp, st.nextFetchOffset)));
-        }
-    }
-
-    private PartitionPosition position(TopicPartition tp, long offset) {
-        return PartitionPosition.newBuilder().setTopic(tp.topic()).setPartition(tp.partition()).setFetchOffset(offset)
-                .setPartitionMaxBytes(config.maxPartitionFetchBytes()).build();
-    }
-
-    private void stopFetching(TopicPartition tp) {
-        PartitionState st = assigned.get(tp);
-        if (st == null) {
-            return;
-        }
-        FetchSession s = sessions.get(st.sessionNodeId);
-        if (s != null) {
-            s.remove(Set.of(tp));
-        }
-        st.sessionNodeId = -1;
-    }
-
-    private void dropBuffer(PartitionState st) {
-        if (st == null) {
-            return;
-        }
-        for (BufferedRecord r : st.buffer) {
-            bufferedBytes -= r.sizeBytes();
-        }
-        st.buffer.clear();
-    }
-
-    private void resetPositions(long timeoutMs) {
-        Map<TopicPartition, Long> request = new HashMap<>();
-        Set<TopicPartition> noPolicy = new HashSet<>();
-        for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
-            PartitionState st = e.getValue();
-            if (st.position != null || st.awaitingCommitted) {
-                continue;
-            }
-            OffsetReset strategy = st.resetStrategy != null ? st.resetStrategy : config.autoOffsetReset();
-            if (strategy == OffsetReset.NONE) {
-                noPolicy.add(e.getKey());
-            } else {
-                request.put(e.getKey(), strategy == OffsetReset.EARLIEST ? OffsetsClient.EARLIEST : OffsetsClient.LATEST);
-            }
-        }
-        if (!noPolicy.isEmpty()) {
-            throw new NoOffsetForPartitionException(noPolicy);
-        }
-        if (request.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, ListOffsetsResult> results;
-        try {
-            results = offsets.listOffsets(request, timeoutMs);
-        } catch (TributaryException e) {
-            if (!e.retriable()) {
-                throw e;
-            }
-            log.debug("resetting positions failed, will retry: {}", e.getMessage());
-            return;
-        }
-        results.forEach((tp, r) -> {
-            PartitionState st = assigned.get(tp);
-            if (st != null && st.position == null) {
-                setPosition(tp, st, r.getOffset());
-            }
-        });
-    }
-
-    /** Puts every fetchable partition into its leader's session at its position, opening sessions as needed. */
-    private void reconcileSessions(long nowMs) {
-        Cluster cluster = metadata.cluster();
-        Map<Node, Map<TopicPartition, PartitionPosition>> additions = new HashMap<>();
-        for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
-            TopicPartition tp = e.getKey();
-            PartitionState st = e.getValue();
-            if (st.paused || st.position == null) {
-                continue;
-            }
-            Node leader = cluster.leaderFor(tp);
-            if (leader == null) {
-                metadata.requestUpdate();
-                continue;
-            }
-            FetchSession current = sessions.get(st.sessionNodeId);
-            if (st.sessionNodeId == leader.id() && current != null && current.contains(tp)) {
-                continue;
-            }
-            if (current != null) {
-                current.remove(Set.of(tp));
-            }
-            st.sessionNodeId = -1;
-            if (nowMs < sessionRetryAtMs.getOrDefault(leader.id(), 0L)) {
-                continue;
-            }
-            // A new session starts from what the application has consumed; anything buffered past it is refetched.
-            dropBuffer(st);
-            st.nextFetchOffset = st.position;
-            additions.computeIfAbsent(leader, n -> new HashMap<>()).put(tp, position(tp, st.position));
-        }
-        for (Map.Entry<Node, Map<TopicPartition, PartitionPosition>> e : additions.entrySet()) {
-            Node node = e.getKey();
-            FetchSession s = sessions.get(node.id());
-            if (s == null || s.failed()) {
-                s = FetchSession.open(channels, node, events, io.tributary.api.v1.FetchSession.newBuilder()
-                        .setClientId(clientId).setMaxWaitMs(config.fetchMaxWaitMs()).setMinBytes(config.fetchMinBytes())
-                        .setMaxBytes(config.fetchMaxBytes()).setInitialCredits(fetchCredits).build(), e.getValue());
-                sessions.put(node.id(), s);
-            } else {
-                s.setPositions(e.getValue());
-            }
-            for (TopicPartition tp : e.getValue().keySet()) {
-                assigned.get(tp).sessionNodeId = node.id();
-            }
-        }
-    }
-
-    private void expireSilentSessions(long nowMs) {
-        long limitMs = (long) config.fetchMaxWaitMs() + config.requestTimeoutMs();
-        for (FetchSession s : new ArrayList<>(sessions.values())) {
-            if (s.overdue(nowMs, limitMs)) {
-                log.warn("fetch session with broker {} sent nothing for over {} ms; reopening it", s.node(), limitMs);
-                s.close();
-                handleEvent(new FetchSession.Failure(s, io.grpc.Status.DEADLINE_EXCEEDED
-                        .withDescription("fetch session silent for " + limitMs + " ms").asRuntimeException()));
-            }
-        }
-    }
-
-    private boolean needsRetry() {
-        for (PartitionState st : assigned.values()) {
-            if (!st.paused && (st.position == null || st.sessionNodeId < 0)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private void processEvents() {
         Object event;
@@ -916,171 +652,14 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     }
 
     private void handleEvent(Object event) {
-        if (event == WAKEUP || event == GROUP_WAKE) {
-            return;
-        }
-        if (event instanceof FetchSession.Failure f) {
-            if (sessions.get(f.session().node().id()) != f.session()) {
-                return; // a session this consumer already replaced or closed
-            }
-            TributaryException e = Errors.fromThrowable(f.error());
-            log.debug("fetch session with {} failed: {}", f.session().node(), e.getMessage());
-            sessions.remove(f.session().node().id());
-            sessionRetryAtMs.put(f.session().node().id(), System.currentTimeMillis() + config.retryBackoffMs());
-            for (TopicPartition tp : f.session().partitions()) {
-                PartitionState st = assigned.get(tp);
-                if (st != null) {
-                    st.sessionNodeId = -1;
-                }
-            }
-            metadata.requestUpdate();
-        } else if (event instanceof FetchSession.Data d) {
-            if (sessions.get(d.session().node().id()) != d.session()) {
-                return;
-            }
-            d.session().onResponseReceived();
-            for (PartitionData pd : d.response().getPartitionsList()) {
-                handlePartitionData(d.session(), pd);
-            }
-        }
-    }
-
-    private void handlePartitionData(FetchSession session, PartitionData pd) {
-        TopicPartition tp = new TopicPartition(pd.getTopic(), pd.getPartition());
-        PartitionState st = assigned.get(tp);
-        if (st == null || st.paused || st.sessionNodeId != session.node().id() || pd.getFetchOffset() != st.nextFetchOffset) {
-            return; // unassigned, paused, moved to another leader, or data for a position since left by a seek
-        }
-        if (Errors.isError(pd.getError())) {
-            handlePartitionError(session, tp, st, pd);
-            return;
-        }
-        st.highWatermark = pd.getHighWatermark();
-        st.logStartOffset = pd.getLogStartOffset();
-        st.logEndOffset = pd.getLogEndOffset();
-        ByteString records = pd.getRecords();
-        if (records.isEmpty()) {
-            return;
-        }
-        long next = st.nextFetchOffset;
-        try {
-            // Batches lie back to back from position 0; each is also parsed from its ByteString substring, in place.
-            int batchStart = 0;
-            for (RecordBatch batch : RecordBatch.iterate(records.asReadOnlyByteBuffer())) {
-                int thisStart = batchStart;
-                batchStart += batch.sizeInBytes();
-                if (config.checkCrcs()) {
-                    batch.ensureValid(Integer.MAX_VALUE);
-                }
-                if (batch.nextOffset() <= next) {
-                    continue;
-                }
-                ByteString batchBytes = records.substring(thisStart, batchStart);
-                long from = next;
-                TimestampType type = batch.timestampType();
-                long baseOffset = batch.baseOffset();
-                long firstTimestamp = batch.firstTimestamp();
-                long maxTimestamp = batch.maxTimestamp();
-                int leaderEpoch = batch.leaderEpoch();
-                RecordReader.read(batch, batchBytes, RecordBodies.DEFAULT_MAX_DECOMPRESSED_BYTES, (offsetDelta, timestampDelta, key, value, headers) -> {
-                    long offset = baseOffset + offsetDelta;
-                    if (offset < from) {
-                        return; // the first batch may start before the position asked for
-                    }
-                    long ts = type == TimestampType.LOG_APPEND_TIME ? maxTimestamp : firstTimestamp + timestampDelta;
-                    int size = 32 + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
-                    st.buffer.addLast(new BufferedRecord(offset, ts, type, key, value, headers, leaderEpoch, size));
-                    bufferedBytes += size;
-                });
-                next = batch.nextOffset();
-            }
-        } catch (TributaryException corrupt) {
-            // Refetch from the position on the next poll; tell the application now, as Kafka does.
-            stopFetching(tp);
-            pendingError = new TributaryException(corrupt.error(), "fetched data of " + tp + " failed validation: " + corrupt.getMessage(), corrupt);
-            return;
-        }
-        st.nextFetchOffset = next;
-    }
-
-    private void handlePartitionError(FetchSession session, TopicPartition tp, PartitionState st, PartitionData pd) {
-        ErrorCode code = Errors.code(pd.getError());
-        // The broker stops fetching a partition after an error until its position is set again.
-        session.forget(tp);
-        st.sessionNodeId = -1;
-        if (code == ErrorCode.OFFSET_OUT_OF_RANGE) {
-            OffsetReset strategy = config.autoOffsetReset();
-            if (strategy == OffsetReset.NONE) {
-                pendingError = new OffsetOutOfRangeException(tp.toString(), st.nextFetchOffset, pd.getLogStartOffset(), pd.getLogEndOffset());
-            } else {
-                log.info("fetch position {} of {} is out of range; resetting to {}", st.nextFetchOffset, tp, strategy);
-                dropBuffer(st);
-                st.position = null;
-                st.resetStrategy = strategy;
-            }
-            return;
-        }
-        if (Errors.needsMetadataRefresh(code) || code.retriable()) {
-            metadata.requestUpdate();
-            return;
-        }
-        pendingError = Errors.toException(pd.getError(), "fetch of " + tp);
-    }
-
-    private ConsumerRecords<K, V> collect() {
-        Map<TopicPartition, List<ConsumerRecord<K, V>>> out = new LinkedHashMap<>();
-        int remaining = maxPollRecords;
-        for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
-            if (remaining == 0) {
-                break;
-            }
-            PartitionState st = e.getValue();
-            if (st.paused || st.position == null) {
-                continue;
-            }
-            TopicPartition tp = e.getKey();
-            while (remaining > 0 && !st.buffer.isEmpty()) {
-                BufferedRecord r = st.buffer.pollFirst();
-                bufferedBytes -= r.sizeBytes();
-                if (r.offset() < st.position) {
-                    continue;
-                }
-                K key = keyDeserializer.deserialize(tp.topic(), r.key());
-                V value = valueDeserializer.deserialize(tp.topic(), r.value());
-                out.computeIfAbsent(tp, k -> new ArrayList<>()).add(new ConsumerRecord<>(tp.topic(), tp.partition(), r.offset(),
-                        r.timestampMs(), r.timestampType(), key, value, r.headers(), r.leaderEpoch(),
-                        r.key() == null ? -1 : r.key().length, r.value() == null ? -1 : r.value().length));
-                st.position = r.offset() + 1;
-                st.positionEpoch = r.leaderEpoch();
-                remaining--;
-            }
-        }
-        rotate();
-        return out.isEmpty() ? ConsumerRecords.empty() : new ConsumerRecords<>(out);
-    }
-
-    /** Moves the first partition to the back so one busy partition cannot starve the others across polls. */
-    private void rotate() {
-        if (assigned.size() > 1) {
-            TopicPartition first = assigned.keySet().iterator().next();
-            PartitionState st = assigned.remove(first);
-            assigned.put(first, st);
-        }
-    }
-
-    private void grantCredits() {
-        if (bufferedBytes >= bufferedBytesLimit) {
-            return; // let poll() drain the buffers first: this is what bounds the consumer's memory
-        }
-        for (FetchSession s : sessions.values()) {
-            s.topUpCredits(fetchCredits);
+        if (event != WAKEUP && event != GROUP_WAKE) {
+            fetcher.handle(event);
         }
     }
 
     private void throwPendingError() {
-        if (pendingError != null) {
-            RuntimeException e = pendingError;
-            pendingError = null;
+        RuntimeException e = fetcher.takePendingError();
+        if (e != null) {
             throw e;
         }
     }
