@@ -5,7 +5,6 @@ import io.tributary.api.ErrorCode;
 import io.tributary.api.OffsetOutOfRangeException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
-import io.tributary.api.batch.RecordBatch;
 import io.tributary.api.v1.FetchCredit;
 import io.tributary.api.v1.FetchPositions;
 import io.tributary.api.v1.FetchRequest;
@@ -275,7 +274,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
                 pd.setHighWatermark(read.highWatermark()).setLogStartOffset(read.logStartOffset()).setLogEndOffset(read.logEndOffset());
                 if (records.hasRemaining()) {
                     int size = records.remaining();
-                    long next = nextOffsetAfter(records);
+                    long next = read.nextOffset();
                     // Zero-copy: the response references the buffer the log filled.
                     pd.setRecords(UnsafeByteOperations.unsafeWrap(records));
                     bytes += size;
@@ -294,14 +293,6 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             }
         }
         return new Collected(data, advances, bytes, hasError);
-    }
-
-    private static long nextOffsetAfter(ByteBuffer batches) {
-        long next = -1;
-        for (RecordBatch b : RecordBatch.iterate(batches)) {
-            next = b.nextOffset();
-        }
-        return next;
     }
 
     private void send(Collected c, boolean idle) {

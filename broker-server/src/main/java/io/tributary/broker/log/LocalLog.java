@@ -143,36 +143,43 @@ final class LocalLog {
 
     /**
      * Whole batches from the one holding {@code startOffset}, none starting at or above {@code limitOffset}, read
-     * no further than {@code endSnapshot}.
+     * no further than {@code endSnapshot}; the result carries the log bounds it was read under.
      *
      * @return null when no segment up to {@code endSnapshot} has a batch at or after {@code startOffset}
      * @throws ClosedChannelException when a segment was closed under the read (a cleaner swap or a deletion)
      */
-    ByteBuffer read(long startOffset, int maxBytes, long limitOffset, LogEndPosition endSnapshot, boolean minOneBatch)
-            throws IOException {
+    LogReadInfo read(long startOffset, int maxBytes, long limitOffset, LogEndPosition endSnapshot, boolean minOneBatch,
+                     long logStartOffset, long highWatermark) throws IOException {
         Map.Entry<Long, Segment> entry = segments.floorEntry(startOffset);
         while (entry != null && entry.getKey() <= endSnapshot.segmentBaseOffset()) {
             Segment segment = entry.getValue();
             int maxPosition = segment.baseOffset() == endSnapshot.segmentBaseOffset() ? endSnapshot.position() : segment.size();
             ByteBuffer batches = segment.read(startOffset, maxBytes, maxPosition, minOneBatch);
             if (batches != null) {
-                return cutAt(batches, limitOffset);
+                return cutAt(batches, limitOffset, logStartOffset, endSnapshot.offset(), highWatermark);
             }
             entry = segments.higherEntry(entry.getKey());
         }
         return null;
     }
 
-    /** Drops batches that start at or above {@code limitOffset}: consumers must not see past the high watermark. */
-    private static ByteBuffer cutAt(ByteBuffer batches, long limitOffset) {
+    /**
+     * Drops batches that start at or above {@code limitOffset} (consumers must not see past the high watermark),
+     * noting on the way where the last kept batch ends.
+     */
+    private static LogReadInfo cutAt(ByteBuffer batches, long limitOffset, long logStartOffset, long logEndOffset,
+                                     long highWatermark) {
         int position = batches.position();
+        long next = -1L;
         while (position < batches.limit()) {
-            if (batches.getLong(position + RecordBatch.BASE_OFFSET_OFFSET) >= limitOffset) {
+            long base = batches.getLong(position + RecordBatch.BASE_OFFSET_OFFSET);
+            if (base >= limitOffset) {
                 break;
             }
+            next = base + batches.getInt(position + RecordBatch.LAST_OFFSET_DELTA_OFFSET) + 1;
             position += RecordBatch.sizeInBytes(batches, position);
         }
-        return batches.limit(position);
+        return new LogReadInfo(batches.limit(position), next, logStartOffset, logEndOffset, highWatermark);
     }
 
     /** The first record at or after {@code timestamp} and at or above {@code logStartOffset}. */

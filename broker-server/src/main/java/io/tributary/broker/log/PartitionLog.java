@@ -422,23 +422,23 @@ public final class PartitionLog implements Closeable {
         }
         long limitOffset = Math.min(maxOffset, endSnapshot.offset());
         if (startOffset >= limitOffset || maxBytes < 0) {
-            return new LogReadInfo(ByteBuffer.allocate(0), start, endSnapshot.offset(), hw);
+            return LogReadInfo.empty(start, endSnapshot.offset(), hw);
         }
-        ByteBuffer batches;
+        LogReadInfo read;
         try {
-            batches = local.read(startOffset, maxBytes, limitOffset, endSnapshot, minOneBatch);
+            read = local.read(startOffset, maxBytes, limitOffset, endSnapshot, minOneBatch, start, hw);
         } catch (ClosedChannelException e) {
             throw e;
         } catch (IOException e) {
             throw new TributaryException(ErrorCode.STORAGE_ERROR, "cannot read " + dir + ": " + e.getMessage(), e);
         }
-        if (batches != null) {
-            return new LogReadInfo(batches, start, endSnapshot.offset(), hw);
+        if (read != null) {
+            return read;
         }
         if (startOffset < logStartOffset) {
             throw new OffsetOutOfRangeException(topicPartition.toString(), startOffset, logStartOffset, local.logEndOffset());
         }
-        return new LogReadInfo(ByteBuffer.allocate(0), start, endSnapshot.offset(), hw);
+        return LogReadInfo.empty(start, endSnapshot.offset(), hw);
     }
 
     /**

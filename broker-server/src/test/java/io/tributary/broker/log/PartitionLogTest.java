@@ -113,6 +113,21 @@ class PartitionLogTest {
     }
 
     @Test
+    void readCarriesTheOffsetAfterItsLastBatchSoCallersNeedNotWalkThem() throws IOException {
+        open(LogConfig.defaults());
+        for (int i = 0; i < 10; i++) {
+            log.appendAsLeader(batch(3, i, 1L), 0);
+        }
+        assertEquals(9, log.read(0, 1 << 20, 9, true).nextOffset(), "the batch at 9 is cut by the max offset");
+        int batchSize = batch(3, 0, 1L).remaining();
+        LogReadInfo one = log.read(4, batchSize, Long.MAX_VALUE, true);
+        assertEquals(batchSize, one.records().remaining());
+        assertEquals(6, one.nextOffset(), "the batch holding 4 ends at 5");
+        assertEquals(30, log.read(0, 1 << 20, Long.MAX_VALUE, true).nextOffset());
+        assertEquals(-1, log.read(30, 100, Long.MAX_VALUE, true).nextOffset(), "nothing read: no next offset");
+    }
+
+    @Test
     void readOutsideTheLogIsOffsetOutOfRangeNotEmpty() throws IOException {
         open(LogConfig.defaults());
         log.appendAsLeader(batch(5, 0, 1L), 0);
