@@ -23,10 +23,6 @@ final class SegmentMap {
         return segments.firstKey();
     }
 
-    boolean isEmpty() {
-        return segments.isEmpty();
-    }
-
     int size() {
         return segments.size();
     }

@@ -55,7 +55,7 @@ final class OffsetResolver {
     }
 
     /** New partitions with a group start at their committed offsets; looked up before auto.offset.reset applies. */
-    void initFromCommitted(long timeoutMs) {
+    private void initFromCommitted(long timeoutMs) {
         if (coordinator == null) {
             return;
         }
@@ -98,7 +98,7 @@ final class OffsetResolver {
      *
      * @throws NoOffsetForPartitionException for partitions whose strategy is {@code none}
      */
-    void reset(long timeoutMs) {
+    private void reset(long timeoutMs) {
         Map<TopicPartition, Long> request = new HashMap<>();
         Set<TopicPartition> noPolicy = new HashSet<>();
         for (Map.Entry<TopicPartition, PartitionState> e : subscriptions.all().entrySet()) {
