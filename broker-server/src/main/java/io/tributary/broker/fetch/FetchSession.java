@@ -167,6 +167,13 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             throw new TributaryException(ErrorCode.INVALID_REQUEST, "min_bytes must be >= 0 and max_bytes > 0, got "
                     + s.getMinBytes() + " and " + s.getMaxBytes());
         }
+        if (s.getInitialCredits() <= 0) {
+            // proto3 sends an unset field as 0: a session without credits would be silent forever, so say why now.
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "initial_credits must be in [1, " + config.maxCredits()
+                    + "] (fetch.session.max.credits), got " + s.getInitialCredits() + (s.getInitialCredits() == 0
+                    ? " (not set?)" : "") + ": the broker sends one response per credit, so a session opened without"
+                    + " credits would receive nothing");
+        }
         maxWaitMs = s.getMaxWaitMs();
         minBytes = Math.max(1, s.getMinBytes());
         maxBytes = Math.min(s.getMaxBytes(), config.maxResponseBytes());

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -563,6 +564,22 @@ final class ConsumerGroup {
             return;
         }
         offsets.expire(retentionMs, groupRecord.hasRecord(), () -> {
+            if (members.isEmpty() && !groupRecord.inFlight()) {
+                groupRecord.setHasRecord(false);
+            }
+        });
+    }
+
+    /**
+     * Deletes the offsets committed on {@code topics}, which were deleted from the cluster; a group left with neither
+     * members nor offsets loses its record too, as after offset expiry.
+     */
+    synchronized void onTopicsDeleted(Set<String> topics) {
+        if (!active) {
+            return;
+        }
+        boolean recordRemovable = members.isEmpty() && !groupRecord.inFlight() && recomputeAtMs < 0 && groupRecord.hasRecord();
+        offsets.dropTopics(topics, recordRemovable, () -> {
             if (members.isEmpty() && !groupRecord.inFlight()) {
                 groupRecord.setHasRecord(false);
             }

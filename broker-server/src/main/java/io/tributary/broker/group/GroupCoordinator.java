@@ -46,7 +46,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -281,16 +283,45 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
 
     @Override
     public void onMetadataChanged(ClusterMetadata previous, ClusterMetadata current) {
-        if (partitionCounts(previous).equals(partitionCounts(current))) {
+        Set<String> deleted = deletedTopics(previous, current);
+        boolean countsChanged = !partitionCounts(previous).equals(partitionCounts(current));
+        if (deleted.isEmpty() && !countsChanged) {
             return;
         }
         callbacks.execute(() -> {
             for (GroupShard shard : shards.values()) {
-                if (shard.status == GroupShard.Status.LOADED) {
-                    shard.groups.values().forEach(ConsumerGroup::onMetadataChanged);
+                if (shard.status != GroupShard.Status.LOADED) {
+                    continue;
+                }
+                for (ConsumerGroup g : shard.groups.values()) {
+                    if (!deleted.isEmpty()) {
+                        g.onTopicsDeleted(deleted);
+                    }
+                    if (countsChanged) {
+                        g.onMetadataChanged();
+                    }
                 }
             }
         });
+    }
+
+    /**
+     * Topics deleted between two snapshots: marked for deletion, gone, or recreated under a new topic id. Their
+     * committed offsets are deleted with them, as Kafka does; a group that loads later keeps what it loaded (only the
+     * event removes offsets), and the tools show such rows without a log end.
+     */
+    static Set<String> deletedTopics(ClusterMetadata previous, ClusterMetadata current) {
+        Set<String> deleted = new TreeSet<>();
+        for (TopicMetadata before : previous.topics().values()) {
+            if (before.pendingDeletion()) {
+                continue;
+            }
+            TopicMetadata now = current.topics().get(before.name());
+            if (now == null || now.pendingDeletion() || !Objects.equals(now.topicId(), before.topicId())) {
+                deleted.add(before.name());
+            }
+        }
+        return deleted;
     }
 
     private static Map<String, Integer> partitionCounts(ClusterMetadata md) {

@@ -12,12 +12,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -149,18 +152,38 @@ final class GroupOffsets {
      */
     void expire(long retentionMs, boolean groupRecordExists, Runnable afterGroupTombstone) {
         long now = env.time().milliseconds();
-        List<TopicPartition> expired = new ArrayList<>();
-        offsets.forEach((tp, o) -> {
-            if (now - o.commitTimestampMs() >= retentionMs) {
-                expired.add(tp);
-            }
-        });
-        boolean dropGroupRecord = groupRecordExists && expired.size() == offsets.size();
-        if (expired.isEmpty() && !dropGroupRecord) {
+        remove((tp, o) -> now - o.commitTimestampMs() >= retentionMs, groupRecordExists, afterGroupTombstone,
+                "older than offsets.retention.minutes");
+    }
+
+    /**
+     * Tombstones the offsets of {@code topics} (deleted from the cluster) and, when that is all of them and
+     * {@code groupRecordRemovable}, the group record too, as {@link #expire} does.
+     */
+    void dropTopics(Set<String> topics, boolean groupRecordRemovable, Runnable afterGroupTombstone) {
+        if (offsets.keySet().stream().noneMatch(tp -> topics.contains(tp.topic()))) {
+            // Not this group's topics: it keeps its record even if it has no offsets at all.
             return;
         }
+        remove((tp, o) -> topics.contains(tp.topic()), groupRecordRemovable, afterGroupTombstone,
+                "of deleted topic(s) " + topics);
+    }
+
+    private void remove(BiPredicate<TopicPartition, OffsetAndMetadata> which, boolean groupRecordRemovable,
+                        Runnable afterGroupTombstone, String why) {
+        List<TopicPartition> removed = new ArrayList<>();
+        offsets.forEach((tp, o) -> {
+            if (which.test(tp, o)) {
+                removed.add(tp);
+            }
+        });
+        boolean dropGroupRecord = groupRecordRemovable && removed.size() == offsets.size();
+        if (removed.isEmpty() && !dropGroupRecord) {
+            return;
+        }
+        Collections.sort(removed);
         List<GroupRecords.Entry> entries = new ArrayList<>();
-        expired.forEach(tp -> entries.add(GroupRecords.offsetTombstone(groupId, tp)));
+        removed.forEach(tp -> entries.add(GroupRecords.offsetTombstone(groupId, tp)));
         if (dropGroupRecord) {
             entries.add(GroupRecords.groupTombstone(groupId));
         }
@@ -168,7 +191,7 @@ final class GroupOffsets {
         try {
             appended = env.writer().append(entries);
         } catch (TributaryException e) {
-            log.warn("group {}: could not expire offsets: {}", groupId, e.getMessage());
+            log.warn("group {}: could not delete committed offsets {}: {}", groupId, why, e.getMessage());
             return;
         }
         writesInFlight++;
@@ -178,15 +201,15 @@ final class GroupOffsets {
                 if (failure != null || !active.getAsBoolean()) {
                     return;
                 }
-                for (int i = 0; i < expired.size(); i++) {
+                for (int i = 0; i < removed.size(); i++) {
                     long tombstoneAt = appended.logOffsets()[i];
                     // A commit that landed after the tombstone stays.
-                    offsets.computeIfPresent(expired.get(i), (tp, o) -> o.logOffset() < tombstoneAt ? null : o);
+                    offsets.computeIfPresent(removed.get(i), (tp, o) -> o.logOffset() < tombstoneAt ? null : o);
                 }
                 if (dropGroupRecord) {
                     afterGroupTombstone.run();
                 }
-                log.info("group {}: expired {} committed offset(s) older than offsets.retention.minutes", groupId, expired.size());
+                log.info("group {}: deleted {} committed offset(s) {}", groupId, removed.size(), why);
             }
         });
     }

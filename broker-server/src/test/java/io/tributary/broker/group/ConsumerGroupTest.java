@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -516,6 +517,41 @@ class ConsumerGroupTest {
         group.expireOffsets(60_000);
         assertTrue(group.fetchOffsets(List.of()).isEmpty());
         assertTrue(writer.written.get(writer.written.size() - 1).value() == null, "the group record is tombstoned too");
+        assertTrue(group.retireIfForgettable());
+    }
+
+    @Test
+    void offsetsOfADeletedTopicAreTombstonedAndTheRestStay() {
+        Member a = join(join("t", "u"));
+        settle();
+        ack(a);
+        int gen = a.stream().lastAssignment().getGenerationId();
+        group.commit(commit(a, gen, tp("t", 0), 5).build()).join();
+        group.commit(commit(a, gen, tp("u", 1), 7).build()).join();
+        int before = writer.written.size();
+        group.onTopicsDeleted(Set.of("u", "never-committed"));
+        List<GroupRecords.Entry> written = writer.written.subList(before, writer.written.size());
+        assertEquals(1, written.size(), "one tombstone, for u-1; the group record stays while it has members");
+        assertNull(written.get(0).value());
+        assertEquals(-1, group.fetchOffsets(List.of(tp("u", 1))).get(0).getOffset());
+        assertEquals(5, group.fetchOffsets(List.of(tp("t", 0))).get(0).getOffset());
+
+        int quiet = writer.written.size();
+        group.onTopicsDeleted(Set.of("v"));
+        assertEquals(quiet, writer.written.size(), "a topic the group never committed on writes nothing");
+    }
+
+    @Test
+    void aGroupWithoutMembersWhoseOnlyTopicIsDeletedLosesItsRecordToo() {
+        Member a = join(join("t"));
+        settle();
+        ack(a);
+        group.commit(commit(a, a.stream().lastAssignment().getGenerationId(), tp("t", 2), 3).build()).join();
+        group.leave(a.id(), a.stream(), "");
+        settle();
+        group.onTopicsDeleted(Set.of("t"));
+        assertTrue(group.fetchOffsets(List.of()).isEmpty());
+        assertNull(writer.written.get(writer.written.size() - 1).value(), "the group record is tombstoned last");
         assertTrue(group.retireIfForgettable());
     }
 

@@ -37,6 +37,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -167,6 +168,18 @@ class BadInputTest {
             assertEquals("OFFSET_OUT_OF_RANGE", pd.getError().getCode());
             assertEquals(0, pd.getLogStartOffset());
             assertTrue(pd.getLogEndOffset() >= 1, "the valid range travels with the error");
+        }
+    }
+
+    @Test
+    void aFetchSessionOpenedWithoutInitialCreditsFailsAtOnceNamingTheField() throws Exception {
+        // A new-language client that forgets the field must hear why, not wait for a response that needs a credit.
+        try (TestClients.Fetcher f = new TestClients.Fetcher(channel, TestClients.Fetcher.session(TOPIC, 0, 0)
+                .clearInitialCredits().build())) {
+            Object o = f.received.poll(10, TimeUnit.SECONDS);
+            StatusRuntimeException e = assertInstanceOf(StatusRuntimeException.class, o, "expected the stream to fail, got " + o);
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("initial_credits must be in [1, "), e.getStatus().toString());
         }
     }
 
