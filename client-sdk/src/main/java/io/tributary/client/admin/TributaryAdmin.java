@@ -26,6 +26,7 @@ import io.tributary.client.TributaryTimeoutException;
 import io.tributary.client.config.AdminConfig;
 import io.tributary.client.consumer.OffsetAndMetadata;
 import io.tributary.client.internal.ChannelPool;
+import io.tributary.client.internal.ContactAttempt;
 import io.tributary.client.internal.Errors;
 import io.tributary.client.internal.GroupsClient;
 import io.tributary.client.internal.HostPort;
@@ -37,7 +38,6 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -77,7 +77,7 @@ public final class TributaryAdmin implements AutoCloseable {
         String clientId = config.clientId().isEmpty() ? "admin" : config.clientId();
         this.channels = new ChannelPool(64 * 1024 * 1024, clientId);
         this.metadata = new MetadataManager(channels, bootstrap, config.requestTimeoutMs(), config.retryBackoffMs(),
-                config.metadataMaxAgeMs(), false);
+                config.reconnectBackoff(), config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());
         GroupsClient groups = new GroupsClient(channels, metadata, bootstrap, config.requestTimeoutMs(), config.retryBackoffMs());
         this.consumerGroups = new ConsumerGroupsAdmin(groups, () -> describeCluster().brokers(), config.defaultApiTimeoutMs(),
@@ -209,30 +209,35 @@ public final class TributaryAdmin implements AutoCloseable {
     }
 
     /**
-     * Runs a unary admin call against the first broker that answers, retrying retriable failures on the next
-     * broker (with backoff once all were tried) until default.api.timeout.ms.
+     * Runs a unary admin call against the first broker that answers, retrying the failures worth retrying (see
+     * {@link #worthRetrying}) on the next broker, with backoff once all were tried, until default.api.timeout.ms.
      */
     private <T> T call(Function<AdminGrpc.AdminBlockingStub, T> rpc) {
         long deadline = System.currentTimeMillis() + config.defaultApiTimeoutMs();
         TributaryException last = null;
         while (true) {
-            for (HostPort address : candidates()) {
+            ContactAttempt attempt = new ContactAttempt(channels);
+            for (HostPort address : ContactAttempt.candidates(metadata.cluster(), bootstrap)) {
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
                     break;
                 }
                 ManagedChannel channel = channels.channel(address);
                 try {
-                    return rpc.apply(AdminGrpc.newBlockingStub(channel)
+                    T answer = rpc.apply(AdminGrpc.newBlockingStub(channel)
                             .withDeadlineAfter(Math.min(left, config.requestTimeoutMs()), TimeUnit.MILLISECONDS));
+                    attempt.answered();
+                    return answer;
                 } catch (RuntimeException e) {
                     TributaryException mapped = Errors.fromThrowable(e);
-                    if (!mapped.retriable()) {
+                    if (!worthRetrying(mapped)) {
                         throw mapped;
                     }
+                    attempt.failed(address, e);
                     last = mapped;
                 }
             }
+            attempt.throwIfNothingListens();
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
                 throw new TributaryTimeoutException("admin request timed out after " + config.defaultApiTimeoutMs() + " ms"
@@ -246,11 +251,21 @@ public final class TributaryAdmin implements AutoCloseable {
         }
     }
 
-    private List<HostPort> candidates() {
-        Set<HostPort> out = new LinkedHashSet<>();
-        metadata.cluster().nodes().values().forEach(n -> out.add(new HostPort(n.host(), n.port())));
-        out.addAll(bootstrap);
-        return new ArrayList<>(out);
+    /**
+     * Whether another broker, or the same one a moment later, may answer differently. Admin requests are served from
+     * the broker's view of the cluster, so an answer about the data (an unknown topic, a bad config) is final even
+     * when the catalogue calls the code retriable for producers and consumers (there it may mean stale metadata).
+     * What is retried: a broker that cannot be reached or timed out, one that is not the controller or not ready.
+     */
+    static boolean worthRetrying(TributaryException e) {
+        if (!e.retriable()) {
+            return false;
+        }
+        return switch (e.error()) {
+            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, FENCED_LEADER_EPOCH,
+                    UNKNOWN_LEADER_EPOCH, REBALANCE_IN_PROGRESS -> false;
+            default -> true;
+        };
     }
 
     private static Map<String, TopicOutcome> outcomes(List<TopicResult> results, String what) {

@@ -2,6 +2,7 @@ package io.tributary.client.config;
 
 import io.tributary.api.config.ConfigDef;
 import io.tributary.api.config.ConfigException;
+import io.tributary.client.internal.ExponentialBackoff;
 import io.tributary.client.internal.HostPort;
 
 import java.util.HashMap;
@@ -19,6 +20,8 @@ public abstract class ClientConfig {
     public static final String REQUEST_TIMEOUT_MS_CONFIG = "request.timeout.ms";
     public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
     public static final String METADATA_MAX_AGE_MS_CONFIG = "metadata.max.age.ms";
+    public static final String RECONNECT_BACKOFF_MS_CONFIG = "reconnect.backoff.ms";
+    public static final String RECONNECT_BACKOFF_MAX_MS_CONFIG = "reconnect.backoff.max.ms";
 
     private final Map<String, Object> values;
 
@@ -42,7 +45,12 @@ public abstract class ClientConfig {
                 .define(RETRY_BACKOFF_MS_CONFIG, ConfigDef.Type.LONG, 100L, ConfigDef.atLeast(0),
                         "Wait before retrying a failed request or refreshing metadata again.")
                 .define(METADATA_MAX_AGE_MS_CONFIG, ConfigDef.Type.LONG, 300_000L, ConfigDef.atLeast(0),
-                        "Refresh metadata at least this often even without a leader change.");
+                        "Refresh metadata at least this often even without a leader change.")
+                .define(RECONNECT_BACKOFF_MS_CONFIG, ConfigDef.Type.LONG, 50L, ConfigDef.atLeast(0),
+                        "Wait before the first retry of a broker that could not be reached; doubles with each failure"
+                                + " in a row (with 20% jitter) up to reconnect.backoff.max.ms.")
+                .define(RECONNECT_BACKOFF_MAX_MS_CONFIG, ConfigDef.Type.LONG, 1000L, ConfigDef.atLeast(0),
+                        "Longest wait between tries of a broker that could not be reached.");
     }
 
     public static Map<Object, Object> toMap(Properties props) {
@@ -95,6 +103,11 @@ public abstract class ClientConfig {
 
     public long metadataMaxAgeMs() {
         return getLong(METADATA_MAX_AGE_MS_CONFIG);
+    }
+
+    /** How long to wait before asking again after brokers could not be reached, growing with each failure. */
+    public ExponentialBackoff reconnectBackoff() {
+        return new ExponentialBackoff(getLong(RECONNECT_BACKOFF_MS_CONFIG), getLong(RECONNECT_BACKOFF_MAX_MS_CONFIG), 0.2);
     }
 
     public Map<String, Object> values() {

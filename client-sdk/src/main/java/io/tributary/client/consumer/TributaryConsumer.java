@@ -112,7 +112,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         // The first batch of a response is sent even when larger than fetch.max.bytes: leave room above it.
         this.channels = new ChannelPool((int) Math.min(Integer.MAX_VALUE - 1, Math.max(64L << 20, config.fetchMaxBytes() + (16L << 20))), clientId);
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
-                config.metadataMaxAgeMs(), false);
+                config.reconnectBackoff(), config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());
         this.fetcher = new FetchSessionPool(config, clientId, channels, metadata, subscriptions, buffer, events);
         if (config.groupId().isPresent()) {

@@ -32,10 +32,21 @@ public final class ChannelPool implements AutoCloseable {
     private final int maxInboundMessageBytes;
     private final String userAgent;
     private volatile boolean closed;
+    /** Whether any broker has answered a call of this client; see {@link ContactAttempt}. */
+    private volatile boolean answered;
 
     public ChannelPool(int maxInboundMessageBytes, String clientId) {
         this.maxInboundMessageBytes = maxInboundMessageBytes;
         this.userAgent = "tributary-java/" + clientId;
+    }
+
+    /** Some broker answered a call: failures to connect are an outage from now on, not a wrong address. */
+    public void markAnswered() {
+        answered = true;
+    }
+
+    public boolean hasAnswered() {
+        return answered;
     }
 
     public ManagedChannel channel(Node node) {

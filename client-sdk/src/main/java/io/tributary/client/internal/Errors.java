@@ -7,6 +7,9 @@ import io.tributary.api.TributaryException;
 import io.tributary.api.v1.Error;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 
 /**
  * The one place where the client turns broker errors back into the {@link ErrorCode} catalogue: a failed call's
@@ -58,7 +61,9 @@ public final class Errors {
             code = bareStatusCode(status.getCode(), t);
         }
         String description = status.getDescription() != null ? status.getDescription() : code.description();
-        return new TributaryException(code, code.name() + ": " + description, t);
+        // A broker's status already reads "CODE: message"; say the name once.
+        String message = description.startsWith(code.name() + ": ") ? description : code.name() + ": " + description;
+        return new TributaryException(code, message, t);
     }
 
     private static ErrorCode bareStatusCode(Status.Code grpcCode, Throwable t) {
@@ -90,6 +95,29 @@ public final class Errors {
             }
         }
         return false;
+    }
+
+    /**
+     * Why nothing can be listening at the address a call went to, when the failure proves it: the connection was
+     * refused, the host name does not resolve, or there is no route to it. Null for anything else, including a
+     * connect that timed out or a broker that accepted and then stalled: those may be a slow cluster, so they keep
+     * the usual timeout.
+     */
+    public static String unreachableReason(Throwable t) {
+        int depth = 0;
+        for (Throwable c = t; c != null && depth < MAX_CAUSE_DEPTH; c = c.getCause(), depth++) {
+            if (c instanceof UnknownHostException) {
+                return "unknown host";
+            }
+            if (c instanceof NoRouteToHostException) {
+                return "no route to host";
+            }
+            // Netty's ConnectTimeoutException is a ConnectException too, and a timeout proves nothing.
+            if (c instanceof ConnectException && !c.getClass().getSimpleName().contains("Timeout")) {
+                return "connection refused";
+            }
+        }
+        return null;
     }
 
     /** Whether an error means the client's idea of who leads a partition is stale. */

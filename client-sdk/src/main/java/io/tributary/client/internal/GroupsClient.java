@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -249,27 +248,24 @@ public final class GroupsClient {
 
     /** Runs a call on the first broker that answers: known brokers, then every bootstrap address. */
     public <T> T callAnyBroker(long deadlineMs, Function<GroupsGrpc.GroupsBlockingStub, T> rpc) {
-        Set<HostPort> candidates = new LinkedHashSet<>();
-        List<Node> known = new ArrayList<>(metadata.cluster().nodes().values());
-        Collections.shuffle(known);
-        known.forEach(n -> candidates.add(new HostPort(n.host(), n.port())));
-        List<HostPort> boot = new ArrayList<>(bootstrap);
-        Collections.shuffle(boot);
-        candidates.addAll(boot);
+        ContactAttempt attempt = new ContactAttempt(channels);
         TributaryException last = null;
-        for (HostPort address : candidates) {
+        for (HostPort address : ContactAttempt.candidates(metadata.cluster(), bootstrap)) {
             long left = deadlineMs - System.currentTimeMillis();
             if (left <= 0) {
                 break;
             }
             try {
-                return rpc.apply(GroupsGrpc.newBlockingStub(channels.channel(address))
+                T answer = rpc.apply(GroupsGrpc.newBlockingStub(channels.channel(address))
                         .withDeadlineAfter(Math.min(left, requestTimeoutMs), TimeUnit.MILLISECONDS));
+                attempt.answered();
+                return answer;
             } catch (RuntimeException e) {
                 TributaryException mapped = Errors.fromThrowable(e);
                 if (!mapped.retriable()) {
                     throw mapped;
                 }
+                attempt.failed(address, e);
                 log.debug("groups request to {} failed: {}", address, mapped.getMessage());
                 last = mapped;
             }
@@ -277,6 +273,7 @@ public final class GroupsClient {
         if (last == null) {
             throw new TributaryTimeoutException("no time left to ask a broker");
         }
+        attempt.throwIfNothingListens();
         throw last;
     }
 

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,6 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class MetadataManager implements MetadataSource {
     private static final Logger log = LoggerFactory.getLogger(MetadataManager.class);
+    static final long FAILURE_SUMMARY_INTERVAL_MS = 30_000;
 
     private final ChannelPool channels;
     private final List<HostPort> bootstrap;
@@ -46,16 +46,23 @@ public final class MetadataManager implements MetadataSource {
     private final boolean allowAutoTopicCreation;
     private final AtomicReference<Cluster> current = new AtomicReference<>(Cluster.empty());
     private final Set<String> topicsOfInterest = ConcurrentHashMap.newKeySet();
+    private final ExponentialBackoff reconnectBackoff;
     private volatile boolean updateRequested;
     private volatile long lastRefreshAttemptMs;
     private volatile long lastSuccessfulRefreshMs;
+    // Failures in a row and what to say about them; guarded by this object's monitor (written in refresh()).
+    private int failuresInRow;
+    private long firstFailureMs;
+    private long lastSummaryMs;
+    private volatile long nextAttemptMs;
 
     public MetadataManager(ChannelPool channels, List<HostPort> bootstrap, long requestTimeoutMs, long retryBackoffMs,
-                           long metadataMaxAgeMs, boolean allowAutoTopicCreation) {
+                           ExponentialBackoff reconnectBackoff, long metadataMaxAgeMs, boolean allowAutoTopicCreation) {
         this.channels = channels;
         this.bootstrap = List.copyOf(bootstrap);
         this.requestTimeoutMs = requestTimeoutMs;
         this.retryBackoffMs = retryBackoffMs;
+        this.reconnectBackoff = reconnectBackoff;
         this.metadataMaxAgeMs = metadataMaxAgeMs;
         this.allowAutoTopicCreation = allowAutoTopicCreation;
     }
@@ -79,25 +86,63 @@ public final class MetadataManager implements MetadataSource {
         return Collections.unmodifiableSet(topicsOfInterest);
     }
 
-    /** Refreshes if one was requested or the snapshot is stale, and the backoff since the last attempt has passed. Never throws. */
+    /**
+     * Refreshes if one was requested or the snapshot is stale, and the backoff since the last attempt has passed:
+     * retry.backoff.ms after a success, and after failures in a row the growing reconnect backoff, so a client whose
+     * brokers are all down neither spins nor floods its log (the first failure is a WARN, the rest DEBUG with a WARN
+     * summary every {@value #FAILURE_SUMMARY_INTERVAL_MS} ms, and the recovery is an INFO). Never throws.
+     */
     @Override
     public void maybeRefresh(long nowMs) {
         boolean stale = nowMs - lastSuccessfulRefreshMs >= metadataMaxAgeMs;
-        if ((updateRequested || stale) && nowMs - lastRefreshAttemptMs >= retryBackoffMs && !topicsOfInterest.isEmpty()) {
+        if ((updateRequested || stale) && nowMs - lastRefreshAttemptMs >= retryBackoffMs && nowMs >= nextAttemptMs
+                && !topicsOfInterest.isEmpty()) {
             try {
                 refresh(topicsOfInterest);
             } catch (TributaryException e) {
-                log.warn("metadata refresh failed: {}", e.getMessage());
+                logBackgroundFailure(e);
             }
+        }
+    }
+
+    private synchronized void logBackgroundFailure(TributaryException e) {
+        long now = System.currentTimeMillis();
+        if (failuresInRow == 1) {
+            lastSummaryMs = now;
+            log.warn("metadata refresh failed, retrying with backoff up to {} ms (further failures are logged at DEBUG"
+                    + " with a summary every {} s): {}", reconnectBackoff.maxMs(), FAILURE_SUMMARY_INTERVAL_MS / 1000,
+                    e.getMessage());
+        } else if (now - lastSummaryMs >= FAILURE_SUMMARY_INTERVAL_MS) {
+            lastSummaryMs = now;
+            log.warn("metadata refresh still failing: {} attempts in a row over {} s; last error: {}", failuresInRow,
+                    (now - firstFailureMs) / 1000, e.getMessage());
+        } else {
+            log.debug("metadata refresh failed ({} in a row): {}", failuresInRow, e.getMessage());
         }
     }
 
     /** Fetches metadata for {@code topics} (empty = all topics) from the first broker that answers and merges it in. */
     public synchronized Cluster refresh(Collection<String> topics) {
-        lastRefreshAttemptMs = System.currentTimeMillis();
+        long startMs = System.currentTimeMillis();
+        lastRefreshAttemptMs = startMs;
         MetadataRequest request = MetadataRequest.newBuilder().addAllTopics(topics)
                 .setAllowAutoTopicCreation(allowAutoTopicCreation && !topics.isEmpty()).build();
-        MetadataResponse response = callAnyBroker(request);
+        MetadataResponse response;
+        try {
+            response = callAnyBroker(request);
+        } catch (TributaryException e) {
+            if (failuresInRow++ == 0) {
+                firstFailureMs = startMs;
+            }
+            nextAttemptMs = System.currentTimeMillis() + reconnectBackoff.backoffMs(failuresInRow);
+            throw e;
+        }
+        if (failuresInRow > 0) {
+            log.info("metadata refresh succeeded after {} failed attempts over {} s", failuresInRow,
+                    (System.currentTimeMillis() - firstFailureMs) / 1000);
+            failuresInRow = 0;
+            nextAttemptMs = 0;
+        }
         Cluster fresh = toCluster(response);
         Cluster merged = topics.isEmpty() ? fresh : current.get().mergedWith(fresh);
         current.set(merged);
@@ -162,20 +207,17 @@ public final class MetadataManager implements MetadataSource {
     }
 
     private MetadataResponse callAnyBroker(MetadataRequest request) {
-        Set<HostPort> candidates = new LinkedHashSet<>();
-        List<Node> known = new ArrayList<>(current.get().nodes().values());
-        Collections.shuffle(known);
-        known.forEach(n -> candidates.add(new HostPort(n.host(), n.port())));
-        List<HostPort> boot = new ArrayList<>(bootstrap);
-        Collections.shuffle(boot);
-        candidates.addAll(boot);
+        ContactAttempt attempt = new ContactAttempt(channels);
         StringBuilder failures = new StringBuilder();
-        for (HostPort address : candidates) {
+        for (HostPort address : ContactAttempt.candidates(current.get(), bootstrap)) {
             try {
-                return MetadataGrpc.newBlockingStub(channels.channel(address))
+                MetadataResponse response = MetadataGrpc.newBlockingStub(channels.channel(address))
                         .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS)
                         .getMetadata(request);
+                attempt.answered();
+                return response;
             } catch (RuntimeException e) {
+                attempt.failed(address, e);
                 TributaryException mapped = Errors.fromThrowable(e);
                 log.debug("metadata request to {} failed: {}", address, mapped.getMessage());
                 if (failures.length() > 0) {
@@ -184,6 +226,7 @@ public final class MetadataManager implements MetadataSource {
                 failures.append(address).append(": ").append(mapped.error().name());
             }
         }
+        attempt.throwIfNothingListens();
         throw new TributaryException(ErrorCode.BROKER_NOT_AVAILABLE,
                 "no broker answered a metadata request (" + failures + ")");
     }

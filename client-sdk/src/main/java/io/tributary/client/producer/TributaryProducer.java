@@ -99,7 +99,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
         // Responses are small; a generous inbound bound still caps what a misbehaving broker can make us buffer.
         this.channels = new ChannelPool(16 * 1024 * 1024, clientId);
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
-                config.metadataMaxAgeMs(), true);
+                config.reconnectBackoff(), config.metadataMaxAgeMs(), true);
         this.accumulator = new RecordAccumulator(config.batchSizeBytes(), config.bufferMemoryBytes(), config.lingerMs(),
                 config.retryBackoffMs(), config.deliveryTimeoutMs(), config.compression());
         IdempotenceManager idempotence = config.idempotenceEnabled()

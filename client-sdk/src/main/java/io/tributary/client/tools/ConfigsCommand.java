@@ -24,8 +24,9 @@ import java.util.Map;
         description = "Describe or change the configuration of a topic or broker.",
         footer = {"", "Examples:",
                 "  tributary-configs.sh --bootstrap-server 127.0.0.1:9092 --entity-type topics --entity-name orders --describe",
-                "  tributary-configs.sh --bootstrap-server 127.0.0.1:9092 --entity-type topics --entity-name orders --alter "
-                        + "--add-config retention.ms=86400000 --delete-config cleanup.policy"})
+                "  tributary-configs.sh --bootstrap-server 127.0.0.1:9092 --entity-type topics --entity-name orders \\",
+                "      --alter --add-config 'retention.ms=86400000,cleanup.policy=[compact,delete]'",
+                "  tributary-configs.sh --bootstrap-server 127.0.0.1:9092 --topic orders --alter --delete-config retention.ms"})
 public final class ConfigsCommand extends ToolCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Action action;
@@ -46,10 +47,12 @@ public final class ConfigsCommand extends ToolCommand {
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Shorthand for --entity-type topics --entity-name TOPIC.")
     String topic;
 
-    @Option(names = "--add-config", paramLabel = "K=V[,K=V...]", split = ",", description = "Configs to set.")
+    // Not split by picocli: a list value in brackets (cleanup.policy=[compact,delete]) holds commas of its own.
+    @Option(names = "--add-config", paramLabel = "K=V[,K=V...]",
+            description = "Configs to set; a list value in brackets, e.g. cleanup.policy=[compact,delete].")
     List<String> addConfig = new ArrayList<>();
 
-    @Option(names = "--delete-config", paramLabel = "K[,K...]", split = ",", description = "Configs to return to their default.")
+    @Option(names = "--delete-config", paramLabel = "K", split = ",", description = "Configs to return to their default.")
     List<String> deleteConfig = new ArrayList<>();
 
     @Option(names = "--all", description = "With --describe: also print defaults, not only values set on the entity.")
@@ -85,7 +88,7 @@ public final class ConfigsCommand extends ToolCommand {
             if (addConfig.isEmpty() && deleteConfig.isEmpty()) {
                 throw new ToolException("--alter needs --add-config or --delete-config");
             }
-            Map<String, String> set = new LinkedHashMap<>(parseKeyValues(addConfig, "--add-config"));
+            Map<String, String> set = new LinkedHashMap<>(parseKeyValues(splitConfigList(addConfig, "--add-config"), "--add-config"));
             ResourceConfig rc = admin.alterConfigs(Map.of(resource, new ConfigAlteration(set, deleteConfig)), false).get(resource);
             if (rc != null && rc.error() != null) {
                 throw rc.error();

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -23,11 +24,12 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "tributary-console-consumer.sh", sortOptions = false,
         description = "Print the records of a topic to standard output, one per line.",
-        footer = {"", "With --group the consumer joins that consumer group (subscribe) and commits what it printed; --from-beginning",
-                "then applies only where the group has no committed offset. Without --group (or with --partition) partitions are",
-                "assigned directly and nothing is committed.",
-                "", "Example:", "  tributary-console-consumer.sh --bootstrap-server 127.0.0.1:9092 --topic orders --from-beginning "
-                + "--property print.key=true"})
+        footer = {"", "With --group the consumer joins that consumer group (subscribe) and commits what it printed;",
+                "--from-beginning then applies only where the group has no committed offset. Without --group (or with",
+                "--partition) partitions are assigned directly and nothing is committed.",
+                "", "Example:",
+                "  tributary-console-consumer.sh --bootstrap-server 127.0.0.1:9092 --topic orders --from-beginning \\",
+                "      --property print.key=true"})
 public final class ConsoleConsumer extends ToolCommand {
     @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "The topic to read.")
     String topic;
@@ -70,6 +72,8 @@ public final class ConsoleConsumer extends ToolCommand {
             throw new ToolException("--offset needs --partition");
         }
         Map<String, String> fmt = parseKeyValues(properties, "--property");
+        warnUnknownKeys(fmt, Set.of("print.key", "print.timestamp", "print.partition", "print.offset", "print.headers",
+                "key.separator", "line.separator"), "--property");
         boolean printKey = Boolean.parseBoolean(fmt.getOrDefault("print.key", "false"));
         boolean printTimestamp = Boolean.parseBoolean(fmt.getOrDefault("print.timestamp", "false"));
         boolean printPartition = Boolean.parseBoolean(fmt.getOrDefault("print.partition", "false"));

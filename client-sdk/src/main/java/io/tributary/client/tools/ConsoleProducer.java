@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,8 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @Command(name = "tributary-console-producer.sh", sortOptions = false,
         description = "Read lines from standard input and send each as a record.",
-        footer = {"", "Example:", "  echo 'k1:v1' | tributary-console-producer.sh --bootstrap-server 127.0.0.1:9092 --topic orders "
-                + "--property parse.key=true --property key.separator=:"})
+        footer = {"", "Example:",
+                "  echo 'k1:v1' | tributary-console-producer.sh --bootstrap-server 127.0.0.1:9092 --topic orders \\",
+                "      --property parse.key=true --property key.separator=:"})
 public final class ConsoleProducer extends ToolCommand {
     @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "The topic to produce to.")
     String topic;
@@ -61,6 +63,7 @@ public final class ConsoleProducer extends ToolCommand {
     @Override
     public Integer call() throws IOException {
         Map<String, String> reader = parseKeyValues(properties, "--property");
+        warnUnknownKeys(reader, Set.of("parse.key", "key.separator", "ignore.error"), "--property");
         boolean parseKey = Boolean.parseBoolean(reader.getOrDefault("parse.key", "false"));
         String separator = reader.getOrDefault("key.separator", "\t");
         boolean ignoreError = Boolean.parseBoolean(reader.getOrDefault("ignore.error", "false"));

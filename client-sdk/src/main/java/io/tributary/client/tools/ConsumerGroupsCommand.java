@@ -35,10 +35,13 @@ import java.util.stream.Collectors;
         description = "List all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.",
         footer = {"", "Examples:",
                 "  tributary-consumer-groups.sh --bootstrap-server 127.0.0.1:9092 --list --state",
-                "  tributary-consumer-groups.sh --bootstrap-server 127.0.0.1:9092 --describe --group orders-app [--members [--verbose] | --state]",
-                "  tributary-consumer-groups.sh --bootstrap-server 127.0.0.1:9092 --reset-offsets --group orders-app --topic orders "
-                        + "--to-earliest --execute",
-                "", "CURRENT-OFFSET is the committed offset, LOG-END-OFFSET the high watermark, LAG their difference ('-' without a commit).",
+                "  tributary-consumer-groups.sh --bootstrap-server 127.0.0.1:9092 --describe --group orders-app",
+                "  tributary-consumer-groups.sh --bootstrap-server 127.0.0.1:9092 --describe --group orders-app \\",
+                "      --members --verbose",
+                "  tributary-consumer-groups.sh --bootstrap-server 127.0.0.1:9092 --reset-offsets --group orders-app \\",
+                "      --topic orders --to-earliest --execute",
+                "", "CURRENT-OFFSET is the committed offset, LOG-END-OFFSET the high watermark, LAG their difference",
+                "('-' without a commit).",
                 "Offsets can only be reset while the group has no active members."})
 public final class ConsumerGroupsCommand extends ToolCommand {
     private static final String MISSING = "-";
@@ -220,9 +223,12 @@ public final class ConsumerGroupsCommand extends ToolCommand {
         d.members().forEach(m -> m.assignment().forEach(tp -> owner.put(tp, m)));
         Set<TopicPartition> all = new TreeSet<>(owner.keySet());
         all.addAll(committed.keySet());
+        // A deleted topic's committed offsets outlive it until the coordinator drops them: show those rows without a
+        // log end rather than wait for the deleted topic to appear in metadata.
+        Set<String> existing = all.isEmpty() ? Set.of() : admin.listTopics(true);
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        all.forEach(tp -> request.put(tp, OffsetSpec.latest()));
-        Map<TopicPartition, ListedOffset> ends = all.isEmpty() ? Map.of() : admin.listOffsets(request);
+        all.stream().filter(tp -> existing.contains(tp.topic())).forEach(tp -> request.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, ListedOffset> ends = request.isEmpty() ? Map.of() : admin.listOffsets(request);
         List<OffsetRow> rows = new ArrayList<>();
         for (TopicPartition tp : all) {
             OffsetAndMetadata c = committed.get(tp);
@@ -374,7 +380,17 @@ public final class ConsumerGroupsCommand extends ToolCommand {
                         + groupState + ".");
             }
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(g);
-            Set<TopicPartition> partitions = allTopics ? new TreeSet<>(committed.keySet()) : named;
+            Set<TopicPartition> partitions = named;
+            if (allTopics) {
+                // Commits on a topic deleted a moment ago have nothing to reset to.
+                Set<String> existing = admin.listTopics(true);
+                partitions = new TreeSet<>();
+                for (TopicPartition tp : committed.keySet()) {
+                    if (existing.contains(tp.topic())) {
+                        partitions.add(tp);
+                    }
+                }
+            }
             plans.put(g, partitions.isEmpty() ? Map.of() : planner.compute(g, partitions, committed, spec));
         }
         String format = "%-30s %-30s %-10s %-15s";

@@ -38,8 +38,9 @@ import java.util.concurrent.ExecutionException;
  */
 @Command(name = "tributary-e2e-latency.sh", sortOptions = false,
         description = "Measure end-to-end latency: produce one record, consume it, repeat.",
-        footer = {"", "Example:", "  tributary-e2e-latency.sh --bootstrap-server 127.0.0.1:9092 --topic e2e --num-records 10000 "
-                + "--producer-acks 1 --record-size 100"})
+        footer = {"", "Example:",
+                "  tributary-e2e-latency.sh --bootstrap-server 127.0.0.1:9092 --topic e2e --num-records 10000 \\",
+                "      --producer-acks 1 --record-size 100"})
 public final class EndToEndLatency extends ToolCommand {
     /** How long one poll may wait for the record just sent (Kafka's POLL_TIMEOUT_MS). */
     static final long POLL_TIMEOUT_MS = 60_000;

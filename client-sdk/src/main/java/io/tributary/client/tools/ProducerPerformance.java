@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 @Command(name = "tributary-producer-perf-test.sh", sortOptions = false,
         description = "Measure producer throughput and latency.",
-        footer = {"", "Example:", "  tributary-producer-perf-test.sh --bootstrap-server 127.0.0.1:9092 --topic perf --num-records 1000000 "
-                + "--record-size 100 --throughput -1 --producer-props acks=1 linger.ms=5"})
+        footer = {"", "Example:",
+                "  tributary-producer-perf-test.sh --bootstrap-server 127.0.0.1:9092 --topic perf --num-records 1000000 \\",
+                "      --record-size 100 --throughput -1 --producer-props acks=1 linger.ms=5"})
 public final class ProducerPerformance extends ToolCommand {
     /** Latencies kept for percentiles: bounded, sampled evenly when there are more records. */
     private static final int MAX_LATENCY_SAMPLES = 500_000;

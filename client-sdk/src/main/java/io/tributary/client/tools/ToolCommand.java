@@ -14,10 +14,13 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
@@ -28,7 +31,7 @@ import java.util.concurrent.Callable;
  * <p>One instance runs once, on one thread.
  */
 public abstract class ToolCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
+    @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT[,...]",
             description = "Brokers to connect to; any one that answers is enough.")
     protected String bootstrapServer;
 
@@ -55,6 +58,12 @@ public abstract class ToolCommand implements Callable<Integer> {
         cl.setUsageHelpWidth(110);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("Error: " + ex.getMessage());
+            if (ex instanceof CommandLine.UnmatchedArgumentException unmatched) {
+                List<String> near = unmatched.getSuggestions();
+                if (!near.isEmpty()) {
+                    err.println("Did you mean: " + String.join(" or ", near) + "?");
+                }
+            }
             err.println("Run with --help for usage.");
             return 2;
         });
@@ -67,7 +76,45 @@ public abstract class ToolCommand implements Callable<Integer> {
             }
             return 1;
         });
-        return cl.execute(args);
+        String[] translated = translateKafkaFlags(args, err);
+        return translated == null ? 2 : cl.execute(translated);
+    }
+
+    /**
+     * Kafka's older flags, as people type them from memory: {@code --broker-list} (still accepted by Kafka's console
+     * producer) becomes {@code --bootstrap-server} with a warning; {@code --zookeeper} (gone from Kafka's tools since
+     * 3.0) is refused with the flag to use. Returns null when the command line cannot run.
+     */
+    static String[] translateKafkaFlags(String[] args, PrintStream err) {
+        List<String> out = new ArrayList<>(args.length);
+        boolean warned = false;
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                break;
+            }
+            if (arg.equals("--zookeeper") || arg.startsWith("--zookeeper=")) {
+                err.println("Error: --zookeeper is not supported: the tools talk to brokers, not to ZooKeeper."
+                        + " Use --bootstrap-server HOST:PORT (the dev cluster's is 127.0.0.1:9092).");
+                return null;
+            }
+        }
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--")) {
+                out.addAll(List.of(args).subList(i, args.length));
+                break;
+            }
+            if (arg.equals("--broker-list") || arg.startsWith("--broker-list=")) {
+                if (!warned) {
+                    err.println("Warning: --broker-list is deprecated, use --bootstrap-server (treated as that now).");
+                    warned = true;
+                }
+                out.add("--bootstrap-server" + arg.substring("--broker-list".length()));
+            } else {
+                out.add(arg);
+            }
+        }
+        return out.toArray(String[]::new);
     }
 
     /** A failure as one line a person can act on. */
@@ -114,6 +161,63 @@ public abstract class ToolCommand implements Callable<Integer> {
             out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
         }
         return out;
+    }
+
+    /** Warns, as Kafka's console tools do, about {@code flag} keys the tool does not read: most often a typo. */
+    void warnUnknownKeys(Map<String, String> given, Set<String> known, String flag) {
+        for (String key : new TreeSet<>(given.keySet())) {
+            if (!known.contains(key)) {
+                err.println("Warning: unknown " + flag + " '" + key + "' is ignored; known keys: " + String.join(", ", new TreeSet<>(known)));
+            }
+        }
+    }
+
+    /**
+     * Splits kafka-configs.sh's {@code K=V[,K=V...]} lists at the commas between entries, keeping a list value in
+     * brackets whole and without its brackets: {@code cleanup.policy=[compact,delete],retention.ms=1} is two entries,
+     * {@code cleanup.policy=compact,delete} and {@code retention.ms=1}.
+     */
+    static List<String> splitConfigList(List<String> args, String flag) {
+        List<String> out = new ArrayList<>();
+        for (String arg : args) {
+            int depth = 0;
+            StringBuilder entry = new StringBuilder();
+            for (int i = 0; i < arg.length(); i++) {
+                char c = arg.charAt(i);
+                if (c == '[') {
+                    depth++;
+                } else if (c == ']') {
+                    if (--depth < 0) {
+                        throw new ToolException("invalid " + flag + " '" + arg + "': ']' without '['");
+                    }
+                } else if (c == ',' && depth == 0) {
+                    out.add(unbracket(entry.toString(), flag));
+                    entry.setLength(0);
+                    continue;
+                }
+                entry.append(c);
+            }
+            if (depth != 0) {
+                throw new ToolException("invalid " + flag + " '" + arg + "': '[' without ']'");
+            }
+            if (!entry.isEmpty()) {
+                out.add(unbracket(entry.toString(), flag));
+            }
+        }
+        return out;
+    }
+
+    /** {@code k=[a,b]} as {@code k=a,b}; anything else unchanged. */
+    static String unbracket(String entry, String flag) {
+        int eq = entry.indexOf('=');
+        String value = eq < 0 ? "" : entry.substring(eq + 1).trim();
+        if (!value.startsWith("[")) {
+            return entry;
+        }
+        if (!value.endsWith("]") || value.indexOf('[', 1) >= 0) {
+            throw new ToolException("invalid " + flag + " '" + entry + "': a list value is written [a,b] and ends the entry");
+        }
+        return entry.substring(0, eq + 1) + value.substring(1, value.length() - 1);
     }
 
     /** A failure the tool explains itself; printed without its class name. */

@@ -1,6 +1,7 @@
 package io.tributary.client.tools;
 
 import io.tributary.api.ErrorCode;
+import io.tributary.api.TributaryException;
 import io.tributary.client.admin.NewTopic;
 import io.tributary.client.admin.PartitionDescription;
 import io.tributary.client.admin.ResourceConfig;
@@ -26,7 +27,8 @@ import java.util.stream.Collectors;
 @Command(name = "tributary-topics.sh", sortOptions = false,
         description = "Create, delete, describe, or change a topic.",
         footer = {"", "Examples:",
-                "  tributary-topics.sh --bootstrap-server 127.0.0.1:9092 --create --topic orders --partitions 6 --replication-factor 3",
+                "  tributary-topics.sh --bootstrap-server 127.0.0.1:9092 --create --topic orders --partitions 6 \\",
+                "      --replication-factor 3",
                 "  tributary-topics.sh --bootstrap-server 127.0.0.1:9092 --describe --topic orders"})
 public final class TopicsCommand extends ToolCommand {
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -106,7 +108,7 @@ public final class TopicsCommand extends ToolCommand {
     private int create(TributaryAdmin admin) {
         String name = requireTopic("--create");
         NewTopic newTopic = new NewTopic(name, partitions == null ? -1 : partitions, replicationFactor == null ? -1 : replicationFactor,
-                parseKeyValues(configs, "--config"));
+                parseKeyValues(configs == null ? null : configs.stream().map(c -> unbracket(c, "--config")).toList(), "--config"));
         TopicOutcome outcome = admin.createTopics(List.of(newTopic), false).get(name);
         if (outcome == null) {
             throw new ToolException("the broker returned no result for topic " + name);
@@ -122,7 +124,16 @@ public final class TopicsCommand extends ToolCommand {
     }
 
     private int describe(TributaryAdmin admin) {
-        Map<String, TopicDescription> topics = admin.describeTopics(topic == null ? List.of() : List.of(topic));
+        Map<String, TopicDescription> topics;
+        try {
+            topics = admin.describeTopics(topic == null ? List.of() : List.of(topic));
+        } catch (TributaryException e) {
+            // The broker answers a named topic that does not exist for the whole request.
+            if (ifExists && e.error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                return 0;
+            }
+            throw e;
+        }
         for (TopicDescription d : topics.values()) {
             if (d.error() != null) {
                 if (ifExists && d.error().error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {

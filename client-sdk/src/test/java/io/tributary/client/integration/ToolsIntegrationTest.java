@@ -17,10 +17,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +32,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -123,15 +128,123 @@ class ToolsIntegrationTest {
         assertTrue(unknownPerfTopic.err().contains("unknown topic 'no-such-topic'"), unknownPerfTopic.err());
     }
 
+    /** A loopback port that nothing listens on (bound, then released). */
+    static int refusedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     @Test
-    void unreachableClusterFailsWithinTheTimeout(@TempDir Path dir) throws Exception {
+    void aBootstrapAddressWhereNothingListensIsNamedAtOnceByEveryTool() throws Exception {
+        String address = "127.0.0.1:" + refusedPort();
+        String expected = "could not connect to any bootstrap server: " + address + " (connection refused)";
+        List<Supplier<ToolCommand>> tools = List.of(TopicsCommand::new, ConsoleProducer::new, ConsoleConsumer::new,
+                io.tributary.client.tools.ConsumerGroupsCommand::new, ProducerPerformance::new, ConsumerPerformance::new);
+        List<String[]> args = List.of(new String[] {"--list"}, new String[] {"--topic", "t"}, new String[] {"--topic", "t"},
+                new String[] {"--list"}, new String[] {"--topic", "t", "--num-records", "1", "--record-size", "10", "--throughput", "-1"},
+                new String[] {"--topic", "t", "--messages", "1"});
+        for (int i = 0; i < tools.size(); i++) {
+            String[] all = new String[args.get(i).length + 2];
+            all[0] = "--bootstrap-server";
+            all[1] = address;
+            System.arraycopy(args.get(i), 0, all, 2, args.get(i).length);
+            long start = System.nanoTime();
+            Run r = run(tools.get(i), "x\n", all);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(1, r.exitCode(), String.join(" ", all) + ": " + r.err());
+            assertTrue(r.err().contains(expected), String.join(" ", all) + ": " + r.err());
+            assertTrue(tookMs < 3_000, String.join(" ", all) + " took " + tookMs + " ms");
+        }
+    }
+
+    @Test
+    void anUnknownBootstrapHostIsNamedAtOnce() {
+        // .invalid never resolves (RFC 6761); a resolver answers that without asking anyone upstream.
+        long start = System.nanoTime();
+        Run r = run(TopicsCommand::new, "", "--bootstrap-server", "no-such-host.invalid:9092", "--list");
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(1, r.exitCode(), r.err());
+        assertTrue(r.err().contains("could not connect to any bootstrap server: no-such-host.invalid:9092 (unknown host)"), r.err());
+        assertTrue(tookMs < 5_000, "took " + tookMs + " ms");
+    }
+
+    @Test
+    void anAddressThatAcceptsButNeverAnswersKeepsTheTimeout(@TempDir Path dir) throws Exception {
         Path props = dir.resolve("admin.properties");
         Files.writeString(props, "request.timeout.ms=500\ndefault.api.timeout.ms=1500\n");
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (Exception closed) {
+                    // The test is over.
+                }
+            }, "silent-acceptor");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            long start = System.nanoTime();
+            Run r = run(TopicsCommand::new, "", "--bootstrap-server", "127.0.0.1:" + silent.getLocalPort(), "--list",
+                    "--command-config", props.toString());
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(1, r.exitCode());
+            assertTrue(r.err().startsWith("Error: ") && r.err().contains("timed out after 1500 ms"), r.err());
+            assertFalse(r.err().contains("could not connect"), "a listener that stalls may be a slow broker: " + r.err());
+            assertTrue(tookMs >= 1_400 && tookMs < 10_000, "took " + tookMs + " ms");
+        } finally {
+            for (Socket s : accepted) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void describingATopicThatDoesNotExistAnswersAtOnceNamingTheErrorOnce() {
         long start = System.nanoTime();
-        Run r = run(TopicsCommand::new, "", "--bootstrap-server", "127.0.0.1:1", "--list", "--command-config", props.toString());
+        Run r = run(TopicsCommand::new, "", with("--describe", "--topic", "cli-nosuch"));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(1, r.exitCode());
-        assertTrue(r.err().startsWith("Error: ") && r.err().contains("timed out"), r.err());
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 10_000);
+        assertTrue(r.err().contains("topic 'cli-nosuch' does not exist"), r.err());
+        assertEquals(1, r.err().split("UNKNOWN_TOPIC_OR_PARTITION", -1).length - 1, "the error's name once: " + r.err());
+        assertTrue(tookMs < 2_000, "took " + tookMs + " ms");
+        Run ifExists = run(TopicsCommand::new, "", with("--describe", "--topic", "cli-nosuch", "--if-exists"));
+        assertEquals(0, ifExists.exitCode(), ifExists.err());
+    }
+
+    @Test
+    void anUnknownFlagGetsTheNearestFlagsAsASuggestion() {
+        Run r = run(TopicsCommand::new, "", with("--crate", "--topic", "x"));
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("Unknown option: '--crate'"), r.err());
+        assertTrue(r.err().contains("Did you mean: --create"), r.err());
+        Run groups = run(io.tributary.client.tools.ConsumerGroupsCommand::new, "", with("--decsribe", "--group", "g"));
+        assertTrue(groups.err().contains("Did you mean: --describe"), groups.err());
+    }
+
+    @Test
+    void kafkasOldFlagsGetAHint() {
+        cluster.createTopic("cli-broker-list", 1, 1);
+        Run producer = run(ConsoleProducer::new, "one\n", "--broker-list", cluster.bootstrap(), "--topic", "cli-broker-list");
+        assertEquals(0, producer.exitCode(), producer.err());
+        assertTrue(producer.err().contains("--broker-list is deprecated, use --bootstrap-server"), producer.err());
+        Run zk = run(TopicsCommand::new, "", "--zookeeper", "127.0.0.1:2181", "--list");
+        assertEquals(2, zk.exitCode());
+        assertTrue(zk.err().contains("--zookeeper is not supported") && zk.err().contains("--bootstrap-server"), zk.err());
+    }
+
+    @Test
+    void unknownPropertyKeysOfTheConsoleToolsAreWarnedAbout() {
+        cluster.createTopic("cli-props", 1, 1);
+        Run producer = run(ConsoleProducer::new, "plain\n", with("--topic", "cli-props", "--property", "key.seperator=:"));
+        assertEquals(0, producer.exitCode(), producer.err());
+        assertTrue(producer.err().contains("Warning: unknown --property 'key.seperator' is ignored"), producer.err());
+        Run consumer = run(ConsoleConsumer::new, "", with("--topic", "cli-props", "--from-beginning", "--max-messages", "1",
+                "--timeout-ms", "20000", "--property", "print.keys=true"));
+        assertEquals(0, consumer.exitCode(), consumer.err());
+        assertTrue(consumer.err().contains("Warning: unknown --property 'print.keys' is ignored"), consumer.err());
     }
 
     @Test
@@ -143,6 +256,11 @@ class ToolsIntegrationTest {
             assertEquals(0, help.exitCode());
             assertTrue(help.out().startsWith("Usage: tributary-"), help.out());
             assertTrue(help.out().contains("--bootstrap-server"), help.out());
+            // Every footer line (examples, notes) comes out whole: an example split by wrapping cannot be pasted.
+            CommandLine.Model.CommandSpec spec = new CommandLine(tool.get()).getCommandSpec();
+            for (String line : spec.usageMessage().footer()) {
+                assertTrue(line.isEmpty() || help.outLines().contains(line), "wrapped footer line '" + line + "' in\n" + help.out());
+            }
         }
     }
 
@@ -244,6 +362,12 @@ class ToolsIntegrationTest {
         Run describe = run(ConfigsCommand::new, "", with("--topic", "cli-configs", "--describe"));
         assertTrue(describe.out().startsWith("Dynamic configs for topic cli-configs are:"), describe.out());
         assertTrue(describe.out().contains("retention.bytes=1048576"), describe.out());
+        // Kafka's list syntax: the brackets keep a list value's commas inside one entry.
+        Run list = run(ConfigsCommand::new, "", with("--topic", "cli-configs", "--alter",
+                "--add-config", "cleanup.policy=[compact,delete],retention.ms=3600000"));
+        assertEquals(0, list.exitCode(), list.err());
+        cluster.awaitCondition(() -> run(ConfigsCommand::new, "", with("--topic", "cli-configs", "--describe")).out()
+                .contains("cleanup.policy=compact,delete"), 30_000, "the list value described");
         Run bad = run(ConfigsCommand::new, "", with("--entity-type", "topics", "--entity-name", "cli-configs", "--alter",
                 "--add-config", "retention.ms=soon"));
         assertEquals(1, bad.exitCode());

@@ -11,10 +11,14 @@ import io.tributary.api.v1.Error;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ErrorsTest {
@@ -94,5 +98,35 @@ class ErrorsTest {
         TributaryException e = Errors.toException(oor, "fetch of t-0");
         assertEquals(ErrorCode.OFFSET_OUT_OF_RANGE, e.error());
         assertTrue(e.getMessage().startsWith("fetch of t-0: OFFSET_OUT_OF_RANGE"), e.getMessage());
+    }
+
+    @Test
+    void aBrokerMessageThatAlreadyNamesItsCodeIsNotPrefixedTwice() {
+        com.google.rpc.Status status = com.google.rpc.Status.newBuilder().setCode(Status.Code.NOT_FOUND.value())
+                .setMessage("UNKNOWN_TOPIC_OR_PARTITION: topic 'x' does not exist")
+                .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain(Errors.DOMAIN).setReason("UNKNOWN_TOPIC_OR_PARTITION").build()))
+                .build();
+        assertEquals("UNKNOWN_TOPIC_OR_PARTITION: topic 'x' does not exist",
+                Errors.fromThrowable(StatusProto.toStatusRuntimeException(status)).getMessage());
+    }
+
+    @Test
+    void onlyFailuresThatProveNothingListensAreUnreachable() {
+        StatusRuntimeException refused = Status.UNAVAILABLE.withDescription("io exception")
+                .withCause(new IOException("wrapped", new ConnectException("Connection refused: /127.0.0.1:9"))).asRuntimeException();
+        assertEquals("connection refused", Errors.unreachableReason(refused));
+        assertEquals("unknown host", Errors.unreachableReason(Status.UNAVAILABLE.withCause(new UnknownHostException("x.invalid"))
+                .asRuntimeException()));
+        assertEquals("no route to host", Errors.unreachableReason(new NoRouteToHostException()));
+        // A connect that timed out may be a slow network: it keeps the usual timeout.
+        assertNull(Errors.unreachableReason(new ConnectTimeoutLike("connection timed out")));
+        assertNull(Errors.unreachableReason(Status.DEADLINE_EXCEEDED.asRuntimeException()));
+    }
+
+    /** Shaped like netty's ConnectTimeoutException: a ConnectException whose name says Timeout. */
+    private static final class ConnectTimeoutLike extends ConnectException {
+        ConnectTimeoutLike(String message) {
+            super(message);
+        }
     }
 }

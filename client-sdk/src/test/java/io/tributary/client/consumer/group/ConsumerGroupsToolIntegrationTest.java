@@ -212,6 +212,44 @@ class ConsumerGroupsToolIntegrationTest {
     }
 
     @Test
+    void describeOfAGroupWhoseTopicWasDeletedAnswersAtOnceAndTheDeletedTopicsOffsetsAreGone() {
+        cluster.createTopic("cli-del-keep", 1, 2);
+        cluster.createTopic("cli-del-gone", 2, 2);
+        produce(cluster, "cli-del-keep", 1, 4);
+        produce(cluster, "cli-del-gone", 2, 4);
+        TopicPartition keep = new TopicPartition("cli-del-keep", 0);
+        try (TributaryConsumer<String, String> c = consumer(cluster, "cli-del-g", Map.of("enable.auto.commit", false))) {
+            c.subscribe(List.of("cli-del-keep", "cli-del-gone"));
+            TopicPartition gone0 = new TopicPartition("cli-del-gone", 0);
+            TopicPartition gone1 = new TopicPartition("cli-del-gone", 1);
+            pollUntil(List.of(c), () -> c.assignment().size() == 3 && c.position(keep) == 4 && c.position(gone0) == 4
+                    && c.position(gone1) == 4, 30_000, "all three partitions consumed");
+            c.commitSync();
+        }
+        Run before = groups("--describe", "--group", "cli-del-g");
+        assertEquals(0, before.exitCode(), before.err());
+        assertEquals(3, before.table().size() - 1, before.out());
+
+        Run deleted = run(io.tributary.client.tools.TopicsCommand::new, "--delete", "--topic", "cli-del-gone");
+        assertEquals(0, deleted.exitCode(), deleted.err());
+        long start = System.nanoTime();
+        Run after = groups("--describe", "--group", "cli-del-g");
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(0, after.exitCode(), after.err());
+        assertTrue(tookMs < 5_000, "describe took " + tookMs + " ms");
+        assertTrue(after.out().contains("cli-del-keep"), after.out());
+        // The coordinator deletes the offsets of a deleted topic, as Kafka does; until then the tool shows them
+        // without a log end instead of waiting for the topic.
+        cluster.awaitCondition(() -> !groups("--describe", "--group", "cli-del-g").out().contains("cli-del-gone"), 30_000,
+                "the deleted topic's offsets gone from the group");
+        try (TributaryAdmin admin = new TributaryAdmin(Map.of("bootstrap.servers", cluster.bootstrap()))) {
+            Map<TopicPartition, OffsetAndMetadata> left = admin.listConsumerGroupOffsets("cli-del-g");
+            assertEquals(Set.of(keep), left.keySet(), "only the surviving topic's offset is left: " + left);
+            assertEquals(4, left.get(keep).offset());
+        }
+    }
+
+    @Test
     void consoleConsumerWithAGroupResumesWhereItsLastRunStopped() {
         cluster.createTopic("cli-console-g", 1, 2);
         produce(cluster, "cli-console-g", 1, 8);
