@@ -31,6 +31,12 @@ import java.util.concurrent.Callable;
  * <p>One instance runs once, on one thread.
  */
 public abstract class ToolCommand implements Callable<Integer> {
+    /**
+     * grpc-java logs through java.util.logging: a host name that does not resolve printed a WARNING with a stack
+     * trace above the tool's own one-line error. Held strongly, as JUL keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
     @Option(names = "--bootstrap-server", required = true, paramLabel = "HOST:PORT[,...]",
             description = "Brokers to connect to; any one that answers is enough.")
     protected String bootstrapServer;
@@ -76,6 +82,7 @@ public abstract class ToolCommand implements Callable<Integer> {
             }
             return 1;
         });
+        GRPC_LOG.setLevel(List.of(args).contains("--verbose") ? java.util.logging.Level.INFO : java.util.logging.Level.SEVERE);
         String[] translated = translateKafkaFlags(args, err);
         return translated == null ? 2 : cl.execute(translated);
     }
