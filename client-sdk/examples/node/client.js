@@ -63,7 +63,8 @@ function usage(problem) {
 // Resolved from this file, so the script works from any working directory.
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const PROTO_ROOT = path.join(REPO_ROOT, 'grpc-api', 'src', 'main', 'proto');
-const LOCAL_PROTO_ROOT = path.join(__dirname, 'proto');
+// Minimal copies of google/rpc/status.proto (Status, ErrorInfo), shared by the examples.
+const LOCAL_PROTO_ROOT = path.join(__dirname, '..', 'proto');
 
 // keepCase: field names exactly as in the .proto (snake_case) both ways.
 // longs: String: every int64 arrives as a decimal string (JS numbers lose precision above 2^53); we convert

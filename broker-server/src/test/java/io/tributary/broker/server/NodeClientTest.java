@@ -5,17 +5,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -38,9 +32,9 @@ class NodeClientTest {
 
     @Test
     void aNodeClientWithOnlyTheProtoFilesProducesAndConsumes() throws Exception {
-        String node = findOnPath("node");
+        String node = ExampleProcesses.findOnPath("node");
         Assumptions.assumeTrue(node != null, "node is not installed (not on PATH): skipping the Node.js client test");
-        Path dir = exampleDir();
+        Path dir = ExampleProcesses.exampleDir("node", "client.js");
 
         // Several builds of this checkout may run this test at once: the lock keeps one from running `npm ci`
         // (which empties node_modules first) while another runs node.
@@ -53,10 +47,10 @@ class NodeClientTest {
                         "--bootstrap-server", "127.0.0.1:" + cluster.port(1),
                         "--timeout-ms", Long.toString(TimeUnit.SECONDS.toMillis(CLIENT_TIMEOUT_SECONDS - 10)));
                 // Run from another directory on purpose: the client finds the .proto files from its own location.
-                Result r = run(command, dir.getParent(), CLIENT_TIMEOUT_SECONDS);
-                System.out.println("[NodeClientTest] node client.js -> exit " + r.exitCode + "\n" + r.output);
-                assertEquals(0, r.exitCode, "the Node.js client failed:\n" + r.output);
-                assertTrue(r.output.contains("checks passed"), "the Node.js client did not report its checks:\n" + r.output);
+                ExampleProcesses.Result r = ExampleProcesses.run(command, dir.getParent(), CLIENT_TIMEOUT_SECONDS);
+                System.out.println("[NodeClientTest] node client.js -> exit " + r.exitCode() + "\n" + r.output());
+                assertEquals(0, r.exitCode(), "the Node.js client failed:\n" + r.output());
+                assertTrue(r.output().contains("checks passed"), "the Node.js client did not report its checks:\n" + r.output());
             }
         }
     }
@@ -67,7 +61,7 @@ class NodeClientTest {
                 && Files.isDirectory(dir.resolve("node_modules").resolve("@grpc").resolve("proto-loader"))) {
             return;
         }
-        String npm = findOnPath("npm");
+        String npm = ExampleProcesses.findOnPath("npm");
         if (npm == null) {
             fail("node is installed but npm is not, and " + dir.resolve("node_modules") + " is missing: install npm"
                     + " or run `npm ci` in " + dir);
@@ -75,91 +69,9 @@ class NodeClientTest {
         List<String> install = Files.exists(dir.resolve("package-lock.json"))
                 ? List.of(npm, "ci", "--no-audit", "--no-fund")
                 : List.of(npm, "install", "--no-audit", "--no-fund");
-        Result r = run(install, dir, NPM_TIMEOUT_SECONDS);
-        System.out.println("[NodeClientTest] " + String.join(" ", install) + " -> exit " + r.exitCode + "\n" + r.output);
-        assertEquals(0, r.exitCode, "`" + String.join(" ", install) + "` failed in " + dir
-                + " (is the npm registry reachable?):\n" + r.output);
-    }
-
-    /** The example directory, found by walking up from the working directory to the repository root. */
-    private static Path exampleDir() {
-        Path start = Path.of("").toAbsolutePath();
-        for (Path p = start; p != null; p = p.getParent()) {
-            Path candidate = p.resolve("client-sdk").resolve("examples").resolve("node");
-            if (Files.isRegularFile(candidate.resolve("client.js"))) {
-                return candidate;
-            }
-        }
-        throw new AssertionError("client-sdk/examples/node/client.js not found above " + start);
-    }
-
-    private static String findOnPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String d : path.split(File.pathSeparator)) {
-            if (d.isEmpty()) {
-                continue;
-            }
-            Path candidate = Path.of(d, program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return null;
-    }
-
-    private record Result(int exitCode, String output) {
-    }
-
-    /**
-     * Runs a command with stderr merged into stdout, bounded by {@code timeoutSeconds}; the process (and its
-     * descendants) is destroyed by handle in a finally block, never by name.
-     */
-    private static Result run(List<String> command, Path workDir, long timeoutSeconds) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(workDir.toFile()).redirectErrorStream(true);
-        Process process = pb.start();
-        long pid = process.pid();
-        StringBuilder output = new StringBuilder();
-        Thread reader = new Thread(() -> {
-            try (InputStream in = process.getInputStream()) {
-                byte[] buf = new byte[8192];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    synchronized (output) {
-                        output.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, "output of pid " + pid);
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                destroy(process);
-                reader.join(5_000);
-                synchronized (output) {
-                    fail("`" + String.join(" ", command) + "` (pid " + pid + ") did not finish within " + timeoutSeconds
-                            + " s; output so far:\n" + output);
-                }
-            }
-            reader.join(10_000);
-            synchronized (output) {
-                return new Result(process.exitValue(), output.toString());
-            }
-        } finally {
-            destroy(process);
-        }
-    }
-
-    private static void destroy(Process process) throws InterruptedException {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
+        ExampleProcesses.Result r = ExampleProcesses.run(install, dir, NPM_TIMEOUT_SECONDS);
+        System.out.println("[NodeClientTest] " + String.join(" ", install) + " -> exit " + r.exitCode() + "\n" + r.output());
+        assertEquals(0, r.exitCode(), "`" + String.join(" ", install) + "` failed in " + dir
+                + " (is the npm registry reachable?):\n" + r.output());
     }
 }
