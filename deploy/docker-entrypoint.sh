@@ -11,7 +11,7 @@
 #   TRIBUTARY_ZOOKEEPER_CONNECT  required, e.g. zk1:2181,zk2:2181,zk3:2181/tributary
 #   TRIBUTARY_BROKER_ID          [from the hostname's trailing ordinal + TRIBUTARY_BROKER_ID_OFFSET (1): tributary-0 -> 1]
 #   TRIBUTARY_PORT [9092]  TRIBUTARY_LISTEN_HOST [0.0.0.0]  TRIBUTARY_ADVERTISED_HOST [hostname -f]  TRIBUTARY_ADVERTISED_PORT [TRIBUTARY_PORT]
-#   TRIBUTARY_RACK [empty]  TRIBUTARY_DATA_DIR [/var/lib/tributary]
+#   TRIBUTARY_RACK [empty]  TRIBUTARY_DATA_DIR [/var/lib/tributary]  TRIBUTARY_METRICS_PORT [9404; -1: off]
 #   TRIBUTARY_CFG_<KEY>          any other broker key, '_' -> '.', lower-cased (TRIBUTARY_CFG_LOG_RETENTION_HOURS=72)
 #   TRIBUTARY_CONFIG_FILE        a complete server.properties to use instead of the template
 # ZooKeeper environment:
@@ -71,6 +71,7 @@ broker() {
   export TRIBUTARY_ADVERTISED_HOST="${TRIBUTARY_ADVERTISED_HOST:-$(hostname -f 2>/dev/null || hostname)}"
   export TRIBUTARY_ADVERTISED_PORT="${TRIBUTARY_ADVERTISED_PORT:-$TRIBUTARY_PORT}"
   export TRIBUTARY_RACK="${TRIBUTARY_RACK:-}"
+  export TRIBUTARY_METRICS_PORT="${TRIBUTARY_METRICS_PORT:-9404}"
   export TRIBUTARY_DATA_DIR="${TRIBUTARY_DATA_DIR:-/var/lib/tributary}"
   mkdir -p "$TRIBUTARY_DATA_DIR/logs" "$log_dir"
   config="$TRIBUTARY_DATA_DIR/server.properties"

@@ -148,6 +148,7 @@ ok "entry point 'zookeeper' serves on 127.0.0.1:$zk_port; 'healthcheck' in its c
 
 TMPDIR="$stage/broker-tmp" TRIBUTARY_BROKER_ID=1 TRIBUTARY_PORT="$broker_port" TRIBUTARY_LISTEN_HOST=127.0.0.1 \
   TRIBUTARY_ADVERTISED_HOST=127.0.0.1 TRIBUTARY_ZOOKEEPER_CONNECT="127.0.0.1:$zk_port/tributary" \
+  TRIBUTARY_METRICS_PORT=$((broker_port + 312)) \
   TRIBUTARY_DATA_DIR="$stage/broker-data" TRIBUTARY_LOG_DIR="$stage/broker-logs" TRIBUTARY_HEAP_OPTS=-Xmx256m \
   TRIBUTARY_CFG_DEFAULT_REPLICATION_FACTOR=1 TRIBUTARY_CFG_MIN_INSYNC_REPLICAS=1 \
   "$home/bin/docker-entrypoint.sh" broker >"$stage/broker.out" 2>&1 &
@@ -162,6 +163,13 @@ done
 [[ $healthy == 1 ]] || { tail -30 "$stage/broker.out"; fail "broker command: healthcheck never passed"; }
 TMPDIR="$stage/broker-tmp" TRIBUTARY_PORT="$broker_port" "$home/bin/docker-entrypoint.sh" healthcheck
 grep -q '^default.replication.factor=1$' "$stage/broker-data/server.properties" || fail "TRIBUTARY_CFG_* not rendered"
+metrics_url="http://127.0.0.1:$((broker_port + 312))/metrics"
+if command -v curl >/dev/null 2>&1; then
+  curl -fsS --max-time 10 "$metrics_url" | grep -q '^tributary_server_partitions ' || fail "$metrics_url does not serve the broker's metrics"
+  ok "the broker serves $metrics_url"
+else
+  echo "skip: curl is not installed, $metrics_url not checked"
+fi
 [[ -s "$stage/broker-logs/server.log" ]] || fail "the rolling log file $stage/broker-logs/server.log is empty"
 ok "entry point 'broker' is SERVING on 127.0.0.1:$broker_port (rendered config: $(grep -c '=' "$stage/broker-data/server.properties") keys; log file written)"
 echo "---- rendered server.properties (without comments) ----"

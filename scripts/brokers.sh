@@ -14,7 +14,7 @@ Commands:
   start --id ID      start broker ID again on its existing config and data, waiting until it is SERVING
   stop [ID]          stop all brokers (or broker ID): SIGTERM, clean shutdown, wait; SIGKILL after 60 s
   kill ID            SIGKILL broker ID (a crash drill; it recovers its logs at the next start)
-  status             one line per broker (id, port, PID, health, controller), then the bootstrap list;
+  status             one line per broker (id, port, PID, health, controller, metrics URL), then the bootstrap list;
                      exit 0 only if every broker is SERVING
 
 Options:
@@ -22,8 +22,9 @@ Options:
   --zookeeper CONNECT  zookeeper.connect with chroot
                        (default: 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183/tributary)
   --base-port P        broker ID listens on 127.0.0.1:P+ID-1 (default 9092)
+  --metrics-base-port M broker ID serves http://127.0.0.1:M+ID-1/metrics (default P+312, i.e. 9404 for P=9092)
   --config FILE        your own server.properties as the base of every broker's config; the script adds
-                       broker.id, listeners and log.dirs (and zookeeper.connect unless FILE sets it and no
+                       broker.id, listeners, metrics.port and log.dirs (and zookeeper.connect unless FILE sets it and no
                        --zookeeper is given)
   --timeout S          how long start waits (default 90)
   -h, --help           this help
@@ -41,7 +42,7 @@ cmd="${1:-}"
 [[ -n "$cmd" ]] || { usage >&2; exit 2; }
 shift
 dir="$TRIBUTARY_ROOT/run/brokers"
-count="" zk="" base_port="" config_file="" id="" timeout=90
+count="" zk="" base_port="" metrics_base_port="" config_file="" id="" timeout=90
 case "$cmd" in
   -h|--help|help) usage; exit 0 ;;
   start)
@@ -60,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     --dir) [[ $# -ge 2 ]] || die "--dir needs a value"; dir="$2"; shift 2 ;;
     --zookeeper) [[ $# -ge 2 ]] || die "--zookeeper needs a value"; zk="$2"; shift 2 ;;
     --base-port) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--base-port needs a number"; base_port="$2"; shift 2 ;;
+    --metrics-base-port) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--metrics-base-port needs a number"; metrics_base_port="$2"; shift 2 ;;
     --config) [[ $# -ge 2 ]] || die "--config needs a file"; config_file="$2"; shift 2 ;;
     --id) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--id needs a broker id"; id="$2"; shift 2 ;;
     --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--timeout needs seconds"; timeout="$2"; shift 2 ;;
@@ -97,11 +99,14 @@ else
   BROKERS_COUNT="${count:-3}"
   BROKERS_ZK="${zk:-127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183/tributary}"
   BROKERS_BASE_PORT="${base_port:-9092}"
+  BROKERS_METRICS_BASE_PORT="${metrics_base_port:-$((BROKERS_BASE_PORT + 312))}"
   BROKERS_CONFIG="$config_file"
 fi
 [[ "$BROKERS_COUNT" -ge 1 ]] || die "the broker count must be at least 1"
 
 broker_port() { echo $((BROKERS_BASE_PORT + $1 - 1)); }
+# Set-ups written before metrics existed have no BROKERS_METRICS_BASE_PORT: the same default as a new one.
+metrics_port() { echo $((${BROKERS_METRICS_BASE_PORT:-$((BROKERS_BASE_PORT + 312))} + $1 - 1)); }
 broker_dir() { echo "$dir/broker-$1"; }
 broker_props() { echo "$dir/broker-$1/server.properties"; }
 broker_pidfile() { echo "$dir/broker-$1/broker.pid"; }
@@ -123,6 +128,7 @@ write_configs() {
 BROKERS_COUNT=$BROKERS_COUNT
 BROKERS_ZK='$BROKERS_ZK'
 BROKERS_BASE_PORT=$BROKERS_BASE_PORT
+BROKERS_METRICS_BASE_PORT=${BROKERS_METRICS_BASE_PORT:-$((BROKERS_BASE_PORT + 312))}
 BROKERS_CONFIG='$BROKERS_CONFIG'
 EOF
   if [[ -n "$BROKERS_CONFIG" && -z "$zk" ]] && grep -Eq '^[[:space:]]*zookeeper\.connect[[:space:]]*[=:]' "$BROKERS_CONFIG"; then
@@ -140,6 +146,7 @@ EOF
       fi
       echo "broker.id=$i"
       echo "listeners=PLAINTEXT://127.0.0.1:$(broker_port "$i")"
+      echo "metrics.port=$(metrics_port "$i")"
       echo "log.dirs=$(broker_dir "$i")/data"
       if [[ $own_zk == 0 ]]; then echo "zookeeper.connect=$BROKERS_ZK"; fi
     } >"$(broker_props "$i")"
@@ -148,7 +155,7 @@ EOF
 
 start_broker() {
   local i="$1"
-  check_ports_free "$(broker_port "$i")"
+  check_ports_free "$(broker_port "$i")" "$(metrics_port "$i")"
   # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
   start_daemon "$(broker_pidfile "$i")" "$(broker_log "$i")" \
     "$JAVA_BIN" ${BROKER_HEAP_OPTS:--Xmx512m} ${BROKER_JVM_OPTS:-} \
@@ -269,7 +276,7 @@ do_start() {
   if [[ ${#running[@]} -gt 0 ]]; then
     die "brokers are already running in $dir (ids: ${running[*]}); use '$0 status --dir $dir', '$0 stop --dir $dir', or 'start --id ID' for a stopped one"
   fi
-  for i in $(all_ids); do check_ports_free "$(broker_port "$i")"; done
+  for i in $(all_ids); do check_ports_free "$(broker_port "$i")" "$(metrics_port "$i")"; done
   check_local_zookeeper
   find_java
   broker_classpath
@@ -325,7 +332,7 @@ do_status() {
     if [[ "$h" != SERVING ]]; then all=1; fi
     ctl=no
     if [[ "$CLUSTER_CONTROLLER" == "$i" ]]; then ctl=yes; fi
-    echo "broker=$i port=$(broker_port "$i") pid=${pid:--} health=$h controller=$ctl"
+    echo "broker=$i port=$(broker_port "$i") pid=${pid:--} health=$h controller=$ctl metrics=http://127.0.0.1:$(metrics_port "$i")/metrics"
   done
   echo "bootstrap=$(bootstrap)"
   return $all

@@ -16,7 +16,7 @@ Usage: scripts/cluster.sh start|stop|status [--dir D] [--zk-base-port P] [--brok
 Options:
   --dir D               default: <repo>/run (so D/zk and D/brokers are zk-ensemble.sh's and brokers.sh's own defaults)
   --zk-base-port P      ZooKeeper client ports P..P+2 (default 2181)
-  --broker-base-port B  broker ports B..B+2 (default 9092)
+  --broker-base-port B  broker ports B..B+2 (default 9092); their /metrics on B+312..B+314
   -h, --help            this help
 Single-process alternative for a first try: scripts/tributary-dev.sh start
 USAGE

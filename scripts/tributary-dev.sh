@@ -6,7 +6,7 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 
 usage() {
   cat <<'USAGE'
-Usage: scripts/tributary-dev.sh start|stop|status [--dir D] [--port P] [--zk-port Z]
+Usage: scripts/tributary-dev.sh start|stop|status [--dir D] [--port P] [--zk-port Z] [--metrics-port M]
 
 The fastest first contact: ONE JVM running a broker (id 1, 127.0.0.1:P) and an embedded standalone ZooKeeper
 (127.0.0.1:Z, chroot /tributary). Builds the project with ./mvnw first if the build output is missing.
@@ -21,6 +21,7 @@ Options:
   --dir D       data and log (default: <repo>/run/dev): D/dev.log, D/broker-1/, D/zookeeper/
   --port P      broker port (default 9092)
   --zk-port Z   ZooKeeper client port (default 2181)
+  --metrics-port M  port of http://127.0.0.1:M/metrics (default P+312, i.e. 9404)
   --timeout S   how long start waits (default 120; the first build is not counted)
   -h, --help    this help
 Environment: JAVA_HOME, DEV_HEAP_OPTS (default -Xmx512m), DEV_JVM_OPTS (extra JVM flags).
@@ -31,13 +32,14 @@ cmd="${1:-}"
 [[ -n "$cmd" ]] || { usage >&2; exit 2; }
 shift
 dir="$TRIBUTARY_ROOT/run/dev"
-port="" zk_port="" timeout=120
+port="" zk_port="" metrics_port="" timeout=120
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --dir) [[ $# -ge 2 ]] || die "--dir needs a value"; dir="$2"; shift 2 ;;
     --port) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--port needs a number"; port="$2"; shift 2 ;;
     --zk-port) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--zk-port needs a number"; zk_port="$2"; shift 2 ;;
+    --metrics-port) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--metrics-port needs a number"; metrics_port="$2"; shift 2 ;;
     --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--timeout needs seconds"; timeout="$2"; shift 2 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
@@ -53,7 +55,7 @@ pidfile="$dir/dev.pid"
 logfile="$dir/dev.log"
 env_file="$dir/dev.env"
 marker="io.tributary.broker.dev.DevCluster --dir $dir"
-DEV_PORT=9092 DEV_ZK_PORT=2181
+DEV_PORT=9092 DEV_ZK_PORT=2181 DEV_METRICS_PORT=""
 if [[ -f "$env_file" ]]; then
   # shellcheck disable=SC1090
   source "$env_file"
@@ -70,6 +72,7 @@ do_status() {
   fi
   echo "dev pid=${pid:--} port=$DEV_PORT zk_port=$DEV_ZK_PORT health=$health"
   echo "bootstrap=127.0.0.1:$DEV_PORT"
+  echo "metrics=http://127.0.0.1:${DEV_METRICS_PORT:-$((DEV_PORT + 312))}/metrics"
   [[ "$health" == SERVING ]]
 }
 
@@ -81,16 +84,18 @@ do_start() {
   fi
   DEV_PORT="${port:-$DEV_PORT}"
   DEV_ZK_PORT="${zk_port:-$DEV_ZK_PORT}"
-  check_ports_free "$DEV_PORT" "$DEV_ZK_PORT"
+  DEV_METRICS_PORT="${metrics_port:-$((DEV_PORT + 312))}"
+  check_ports_free "$DEV_PORT" "$DEV_ZK_PORT" "$DEV_METRICS_PORT"
   find_java
   broker_classpath
   snapshot_classpath "$dir" fresh
-  printf 'DEV_PORT=%s\nDEV_ZK_PORT=%s\n' "$DEV_PORT" "$DEV_ZK_PORT" >"$env_file"
+  printf 'DEV_PORT=%s\nDEV_ZK_PORT=%s\nDEV_METRICS_PORT=%s\n' "$DEV_PORT" "$DEV_ZK_PORT" "$DEV_METRICS_PORT" >"$env_file"
   : >"$logfile"
   # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
   start_daemon "$pidfile" "$logfile" "$JAVA_BIN" ${DEV_HEAP_OPTS:--Xmx512m} ${DEV_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" \
-    -cp "$TRIBUTARY_CP" io.tributary.broker.dev.DevCluster --dir "$dir" --port "$DEV_PORT" --zk-port "$DEV_ZK_PORT"
+    -cp "$TRIBUTARY_CP" io.tributary.broker.dev.DevCluster --dir "$dir" --port "$DEV_PORT" --zk-port "$DEV_ZK_PORT" \
+    --metrics-port "$DEV_METRICS_PORT"
   info "starting one broker with an embedded ZooKeeper (pid $(pidfile_pid "$pidfile"), data under $dir)..."
   deadline=$((SECONDS + timeout))
   while ! grep -q '^READY ' "$logfile"; do
@@ -116,6 +121,7 @@ do_start() {
   cat <<EOF
 Tributary dev cluster is up: one broker (id 1) with an embedded ZooKeeper, for development only.
 Bootstrap server: $bootstrap   ZooKeeper: 127.0.0.1:$DEV_ZK_PORT/tributary
+Metrics: http://127.0.0.1:$DEV_METRICS_PORT/metrics
 Log: $logfile   Stop it with: scripts/tributary-dev.sh stop$dir_opt
 
 Try it:

@@ -198,19 +198,19 @@ port_in_use() {
 }
 
 # check_ports_free PORT...: exits with a clear message naming the first busy port, and the dev cluster when its
-# PID file shows it running on that port (it takes 9092 and 2181, the defaults of the other scripts too).
+# PID file shows it running on that port (it takes 9092, 2181 and 9404, the defaults of the other scripts too).
 check_ports_free() {
-  local p dev_dir dev_pid DEV_PORT DEV_ZK_PORT
+  local p dev_dir dev_pid DEV_PORT DEV_ZK_PORT DEV_METRICS_PORT
   for p in "$@"; do
     if port_in_use "$p"; then
       dev_dir="$TRIBUTARY_ROOT/run/dev"
       dev_pid="$(pidfile_pid "$dev_dir/dev.pid")"
-      DEV_PORT=9092 DEV_ZK_PORT=2181
+      DEV_PORT=9092 DEV_ZK_PORT=2181 DEV_METRICS_PORT=9404
       # shellcheck disable=SC1091
       [[ -f "$dev_dir/dev.env" ]] && source "$dev_dir/dev.env"
       if [[ -n "$dev_pid" ]] && pid_is_ours "$dev_pid" "io.tributary.broker.dev.DevCluster --dir $dev_dir" \
-          && [[ "$p" == "$DEV_PORT" || "$p" == "$DEV_ZK_PORT" ]]; then
-        die "port $p on 127.0.0.1 is in use by the dev cluster (scripts/tributary-dev.sh, pid $dev_pid, ports $DEV_PORT and $DEV_ZK_PORT); stop it with 'scripts/tributary-dev.sh stop' or choose other ports"
+          && [[ "$p" == "$DEV_PORT" || "$p" == "$DEV_ZK_PORT" || "$p" == "$DEV_METRICS_PORT" ]]; then
+        die "port $p on 127.0.0.1 is in use by the dev cluster (scripts/tributary-dev.sh, pid $dev_pid, ports $DEV_PORT, $DEV_ZK_PORT and $DEV_METRICS_PORT); stop it with 'scripts/tributary-dev.sh stop' or choose other ports"
       fi
       die "port $p on 127.0.0.1 is already in use (another cluster or program?); stop it or choose other ports"
     fi

@@ -92,10 +92,22 @@ cat "$work/status.out"
   || fail "expected three running ZooKeeper nodes"
 [[ $(grep -c 'mode=leader' "$work/status.out") == 1 ]] || fail "expected exactly one ZooKeeper leader"
 grep -qx "connect=$zk_connect" "$work/status.out" || fail "missing connect string"
-[[ $(grep -c '^broker=[123] port=[0-9]* pid=[0-9]* health=SERVING controller=\(yes\|no\)$' "$work/status.out") == 3 ]] \
-  || fail "expected three SERVING brokers"
+[[ $(grep -c '^broker=[123] port=[0-9]* pid=[0-9]* health=SERVING controller=\(yes\|no\) metrics=http://127.0.0.1:[0-9]*/metrics$' "$work/status.out") == 3 ]] \
+  || fail "expected three SERVING brokers, each with its metrics URL"
 [[ $(grep -c 'controller=yes' "$work/status.out") == 1 ]] || fail "expected exactly one controller"
 grep -qx "bootstrap=$bootstrap" "$work/status.out" || fail "missing bootstrap list"
+# Each broker's /metrics answers, in Prometheus text, and exactly one broker reports itself the active controller.
+controllers=0
+for url in $(sed -n 's/.* metrics=\(http[^ ]*\)$/\1/p' "$work/status.out"); do
+  port="${url#http://127.0.0.1:}"; port="${port%%/*}"
+  exec 5<>"/dev/tcp/127.0.0.1/$port" || fail "metrics endpoint $url refuses connections"
+  printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&5
+  body="$(timeout 10 cat <&5)"
+  exec 5<&-
+  grep -q '^tributary_server_partitions ' <<<"$body" || fail "$url has no tributary_server_partitions"
+  if grep -q '^tributary_controller_active_controller_count 1' <<<"$body"; then controllers=$((controllers + 1)); fi
+done
+[[ $controllers == 1 ]] || fail "expected one broker with tributary_controller_active_controller_count 1, got $controllers"
 pids="$(sed -n 's/.* pid=\([0-9][0-9]*\) .*/\1/p' "$work/status.out" | tr '\n' ' ')"
 
 step "create a topic with replication factor 3"

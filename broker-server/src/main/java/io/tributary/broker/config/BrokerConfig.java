@@ -108,6 +108,8 @@ public final class BrokerConfig {
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String GROUP_MAX_SIZE = "group.max.size";
     public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
+    public static final String METRICS_PORT = "metrics.port";
+    public static final String METRICS_PARTITION_LEVEL_ENABLE = "metrics.partition.level.enable";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BROKER_ID, INT, NO_DEFAULT, atLeast(0), "This broker's id, unique in the cluster.")
@@ -192,7 +194,9 @@ public final class BrokerConfig {
             .define(GROUP_MAX_SESSION_TIMEOUT_MS, INT, 1_800_000, atLeast(1), "Largest session timeout a group member may ask for.")
             .define(GROUP_INITIAL_REBALANCE_DELAY_MS, INT, 3_000, between(0, 300_000), "The first assignment of an empty group waits this long, so members starting together get one assignment.")
             .define(GROUP_MAX_SIZE, INT, 1_000, between(1, 100_000), "Most members one consumer group may have.")
-            .define(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, INT, 5_000, atLeast(1), "Heartbeat interval told to members (at most a third of their session timeout).");
+            .define(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, INT, 5_000, atLeast(1), "Heartbeat interval told to members (at most a third of their session timeout).")
+            .define(METRICS_PORT, INT, -1, between(-1, 65_535), "Port of the Prometheus endpoint http://HOST:PORT/metrics on the listener's host (-1: off, 0: a free port).")
+            .define(METRICS_PARTITION_LEVEL_ENABLE, BOOLEAN, true, "Export per-partition log series (size, segments, start and end offset); turn off on brokers with thousands of partitions.");
 
     private final Map<String, Object> values;
     private final Map<String, String> originals;
@@ -343,6 +347,14 @@ public final class BrokerConfig {
 
     public int requestTimeoutMs() {
         return (Integer) get(REQUEST_TIMEOUT_MS);
+    }
+
+    public int metricsPort() {
+        return (Integer) get(METRICS_PORT);
+    }
+
+    public boolean metricsPartitionLevelEnable() {
+        return (Boolean) get(METRICS_PARTITION_LEVEL_ENABLE);
     }
 
     public long replicaLagTimeMaxMs() {

@@ -28,9 +28,9 @@ import java.util.concurrent.TimeUnit;
  * set-up. Run by {@code scripts/tributary-dev.sh}.
  *
  * <pre>
- * DevCluster [--dir DIR] [--port 9092] [--zk-port 2181] [--override key=value ...]
+ * DevCluster [--dir DIR] [--port 9092] [--zk-port 2181] [--metrics-port 9404] [--override key=value ...]
  * </pre>
- * Prints {@code READY bootstrap=127.0.0.1:PORT zookeeper=127.0.0.1:ZKPORT/tributary} once the broker is SERVING;
+ * Prints {@code READY bootstrap=127.0.0.1:PORT zookeeper=127.0.0.1:ZKPORT/tributary metrics=URL} once the broker is SERVING;
  * stops cleanly (broker, then ZooKeeper) on SIGTERM/SIGINT.
  */
 @Command(name = "DevCluster", sortOptions = false,
@@ -44,6 +44,10 @@ public final class DevCluster implements Callable<Integer> {
 
     @Option(names = "--zk-port", paramLabel = "PORT", defaultValue = "2181", description = "ZooKeeper's port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int zkPort;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Port of http://127.0.0.1:PORT/metrics (default: the broker's port + 312, i.e. 9404; -1: off).")
+    Integer metricsPort;
 
     @Option(names = "--override", paramLabel = "KEY=VALUE", description = "A broker setting (repeatable).")
     List<String> overrideList = List.of();
@@ -83,6 +87,7 @@ public final class DevCluster implements Callable<Integer> {
         Map<String, String> props = new LinkedHashMap<>();
         props.put(BrokerConfig.BROKER_ID, "1");
         props.put(BrokerConfig.LISTENERS, "PLAINTEXT://127.0.0.1:" + port);
+        props.put(BrokerConfig.METRICS_PORT, Integer.toString(metricsPort != null ? metricsPort : port + 312));
         props.put(BrokerConfig.LOG_DIRS, dir.resolve("broker-1").toString());
         props.put(BrokerConfig.ZOOKEEPER_CONNECT, "127.0.0.1:" + zkPort + "/tributary");
         props.put(BrokerConfig.NUM_PARTITIONS, "1");
@@ -143,7 +148,8 @@ public final class DevCluster implements Callable<Integer> {
             System.err.println("broker did not become SERVING within 30 s");
             return 1;
         }
-        System.out.println("READY bootstrap=127.0.0.1:" + broker.port() + " zookeeper=127.0.0.1:" + zkPort + "/tributary");
+        System.out.println("READY bootstrap=127.0.0.1:" + broker.port() + " zookeeper=127.0.0.1:" + zkPort + "/tributary"
+                + (broker.metricsPort() > 0 ? " metrics=http://127.0.0.1:" + broker.metricsPort() + "/metrics" : ""));
         System.out.flush();
         stopped.await();
         return 0;

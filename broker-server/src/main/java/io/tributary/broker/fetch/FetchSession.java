@@ -17,6 +17,7 @@ import io.tributary.broker.common.SerialExecutor;
 import io.tributary.broker.common.StreamHandler;
 import io.tributary.broker.common.StreamSink;
 import io.tributary.broker.log.LogReadInfo;
+import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.partition.PartitionWatchers;
@@ -86,10 +87,12 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
     private int rotation;
     private long lastSendNanos;
     private ScheduledFuture<?> waitTimer;
+    private final TopicTraffic traffic;
 
     FetchSession(StreamSink<FetchResponse> out, PartitionManager partitions, FetchSessionConfig config,
-                 Executor executor, ScheduledExecutorService timer) {
+                 Executor executor, ScheduledExecutorService timer, TopicTraffic traffic) {
         this.out = out;
+        this.traffic = traffic;
         this.partitions = partitions;
         this.config = config;
         this.serial = new SerialExecutor(executor);
@@ -286,6 +289,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
                     pd.setRecords(UnsafeByteOperations.unsafeWrap(records));
                     bytes += size;
                     budget -= size;
+                    traffic.sent(tp.topic(), size);
                     advances.add(() -> pos.offset = next);
                 }
                 data.add(pd.build());

@@ -5,6 +5,7 @@ import io.tributary.api.v1.FetchRequest;
 import io.tributary.api.v1.FetchResponse;
 import io.tributary.broker.common.StreamHandler;
 import io.tributary.broker.common.StreamSink;
+import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
 
 import java.io.Closeable;
@@ -22,17 +23,19 @@ public final class FetchSessions implements Closeable {
     private final FetchSessionConfig config;
     private final ExecutorService executor;
     private final ScheduledExecutorService timer;
+    private final TopicTraffic traffic;
 
-    public FetchSessions(PartitionManager partitions, FetchSessionConfig config) {
+    public FetchSessions(PartitionManager partitions, FetchSessionConfig config, TopicTraffic traffic) {
         this.partitions = partitions;
         this.config = config;
+        this.traffic = traffic;
         this.executor = Executors.newFixedThreadPool(config.threads(), DaemonThreads.numbered("fetch"));
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fetch-timer"));
     }
 
     /** A new consumer fetch session answering through {@code out}; the caller feeds it the consumer's requests. */
     public StreamHandler<FetchRequest> open(StreamSink<FetchResponse> out) {
-        return new FetchSession(out, partitions, config, executor, timer);
+        return new FetchSession(out, partitions, config, executor, timer, traffic);
     }
 
     @Override

@@ -16,6 +16,7 @@ import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.group.OffsetsTopic;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.TopicNames;
@@ -42,15 +43,18 @@ public final class ProduceHandler {
     private final LogManager logManager;
     private final long defaultTimeoutMs;
     private final TopicAutoCreator autoCreator;
+    private final TopicTraffic traffic;
 
     /**
      * @param defaultTimeoutMs how long acks=all waits when a request names no timeout ({@code request.timeout.ms})
      */
-    public ProduceHandler(PartitionManager partitions, LogManager logManager, long defaultTimeoutMs, TopicAutoCreator autoCreator) {
+    public ProduceHandler(PartitionManager partitions, LogManager logManager, long defaultTimeoutMs, TopicAutoCreator autoCreator,
+                          TopicTraffic traffic) {
         this.partitions = partitions;
         this.logManager = logManager;
         this.defaultTimeoutMs = defaultTimeoutMs;
         this.autoCreator = autoCreator;
+        this.traffic = traffic;
     }
 
     /**
@@ -116,6 +120,9 @@ public final class ProduceHandler {
             info = partition.appendAsLeader(records, epoch, acks == -1);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(result.setError(ErrorProtos.toProto(e)).build());
+        }
+        if (!info.duplicate()) {
+            traffic.appended(topic, info.recordCount(), info.sizeInBytes());
         }
         result.setBaseOffset(info.firstOffset()).setLogAppendTimeMs(info.logAppendTimeMs()).setLogStartOffset(info.logStartOffset());
         long nextOffset = info.lastOffset() + 1;

@@ -31,6 +31,7 @@ import io.tributary.broker.grpc.PrincipalInterceptor;
 import io.tributary.broker.grpc.ProducerService;
 import io.tributary.broker.grpc.ReplicationService;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.produce.ProduceHandler;
 import io.tributary.broker.produce.ProducerIdManager;
@@ -91,6 +92,7 @@ public final class BrokerServer implements AutoCloseable {
     private ScheduledExecutorService replicationTimer;
     private ExecutorService requestExecutor;
     private ScheduledExecutorService healthRefresher;
+    private BrokerMetrics metrics;
     private Server server;
     /** Last health status set; guarded by this. */
     private boolean lastServing;
@@ -128,14 +130,19 @@ public final class BrokerServer implements AutoCloseable {
                 BrokerCoordination c = coordinationRef.get();
                 return c != null && c.isServing();
             });
+            metrics = new BrokerMetrics(partitionManager, () -> {
+                BrokerCoordination c = coordinationRef.get();
+                return c != null && c.isController();
+            }, config.metricsPartitionLevelEnable());
             autoCreator = new TopicAutoCreator(config, () -> coordinationRef.get().topicAdmin(),
                     partitionManager::metadata);
             peers = new GrpcPeerClient(config.socketRequestMaxBytes());
             MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
-            fetchSessions = new FetchSessions(partitionManager, ComponentConfigs.fetchSessions(config));
+            fetchSessions = new FetchSessions(partitionManager, ComponentConfigs.fetchSessions(config), metrics.traffic());
             AdminHandler adminHandler = new AdminHandler(partitionManager, () -> coordinationRef.get().topicAdmin(),
                     config, metadataHandler, peers);
-            ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config.requestTimeoutMs(), autoCreator);
+            ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config.requestTimeoutMs(), autoCreator,
+                    metrics.traffic());
             IsrManager isrManager = new IsrManager(partitionManager, () -> coordinationRef.get().partitionStateStore(),
                     partitionManager::sessionConnected, config.replicaLagTimeMaxMs());
             replicationTimer = Executors.newScheduledThreadPool(2, DaemonThreads.named("replica-fetch-wait"));
@@ -156,6 +163,9 @@ public final class BrokerServer implements AutoCloseable {
                     new GroupsService(groupCoordinator))).start();
             int port = port();
             log.info("broker {} listening on {}", config.brokerId(), server.getListenSockets().get(0));
+            if (config.metricsPort() >= 0) {
+                metrics.start(config.listenHost(), config.metricsPort());
+            }
 
             int advertisedPort = config.advertisedPort() > 0 ? config.advertisedPort() : port;
             CoordinationConfig coordinationConfig = CoordinationConfig.builder(config.brokerId(), config.zookeeperConnect())
@@ -175,6 +185,7 @@ public final class BrokerServer implements AutoCloseable {
             partitionManager.addSessionListener(groupCoordinator::onSessionState);
             coordination.metadataCache().addListener(partitionManager);
             coordination.metadataCache().addListener(groupCoordinator);
+            coordination.metadataCache().addListener(metrics);
             coordination.addPartitionRoleListener(partitionManager);
             coordination.start(Duration.ofMillis(config.zookeeperConnectionTimeoutMs()));
             state.set(State.RUNNING);
@@ -260,6 +271,11 @@ public final class BrokerServer implements AutoCloseable {
         return config.brokerId();
     }
 
+    /** The port of http://host:port/metrics, or -1 when metrics.port is -1 (off). */
+    public int metricsPort() {
+        return metrics == null ? -1 : metrics.port();
+    }
+
     public BrokerCoordination coordination() {
         return coordination;
     }
@@ -331,6 +347,9 @@ public final class BrokerServer implements AutoCloseable {
         }
         if (requestExecutor != null) {
             requestExecutor.shutdown();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         if (logManager != null) {
             try {

@@ -13,6 +13,7 @@ import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.PartitionRole;
@@ -59,7 +60,7 @@ class ProduceHandlerTest {
         autoCreator = new TopicAutoCreator(config, () -> {
             throw new AssertionError("auto-creation is off");
         }, () -> ClusterMetadata.EMPTY);
-        handler = new ProduceHandler(partitions, logs, config.requestTimeoutMs(), autoCreator);
+        handler = new ProduceHandler(partitions, logs, config.requestTimeoutMs(), autoCreator, TopicTraffic.unregistered());
     }
 
     @AfterEach

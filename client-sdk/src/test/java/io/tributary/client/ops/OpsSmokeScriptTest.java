@@ -90,7 +90,7 @@ class OpsSmokeScriptTest {
             int zk = 20_000 + ThreadLocalRandom.current().nextInt(0, 800) * 10;
             int broker = zk + 3_000;
             int[] all = {zk, zk + 1, zk + 2, zk + 707, zk + 708, zk + 709, zk + 1707, zk + 1708, zk + 1709,
-                    broker, broker + 1, broker + 2};
+                    broker, broker + 1, broker + 2, broker + 312, broker + 313, broker + 314}; // + 312: /metrics
             if (Arrays.stream(all).allMatch(OpsSmokeScriptTest::free)) {
                 return new int[] {zk, broker};
             }
