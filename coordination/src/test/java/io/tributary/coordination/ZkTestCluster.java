@@ -1,6 +1,7 @@
 package io.tributary.coordination;
 
 import io.tributary.api.TopicPartition;
+import io.tributary.api.testing.StablePorts;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -44,7 +45,8 @@ final class ZkTestCluster implements AutoCloseable {
     ZkTestCluster() throws Exception {
         List<InstanceSpec> specs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            specs.add(new InstanceSpec(null, -1, -1, -1, true, -1, 500, -1));
+            // Ports below the ephemeral range: servers killed and restarted here must get their ports back.
+            specs.add(new InstanceSpec(null, StablePorts.next(), StablePorts.next(), StablePorts.next(), true, -1, 500, -1));
         }
         zk = new TestingCluster(specs);
         zk.start();

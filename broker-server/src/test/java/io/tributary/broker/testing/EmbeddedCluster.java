@@ -2,6 +2,7 @@ package io.tributary.broker.testing;
 
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.api.testing.StablePorts;
 import io.tributary.api.v1.AdminGrpc;
 import io.tributary.api.v1.CreateTopicsRequest;
 import io.tributary.api.v1.CreateTopicsResponse;
@@ -11,10 +12,9 @@ import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.server.BrokerServer;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.TopicMetadata;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +51,12 @@ public final class EmbeddedCluster implements AutoCloseable {
 
     /** Starts {@code zkServers} ZooKeeper servers and {@code brokerCount} brokers with ids 1..N. */
     public static EmbeddedCluster start(int zkServers, int brokerCount, Map<String, Object> extraBrokerProps) throws Exception {
-        TestingCluster zk = new TestingCluster(zkServers);
+        // Ports below the ephemeral range: a ZooKeeper server a test restarts must get its ports back.
+        List<InstanceSpec> specs = new ArrayList<>();
+        for (int i = 0; i < zkServers; i++) {
+            specs.add(new InstanceSpec(null, StablePorts.next(), StablePorts.next(), StablePorts.next(), true, -1, -1, -1));
+        }
+        TestingCluster zk = new TestingCluster(specs);
         zk.start();
         EmbeddedCluster cluster = new EmbeddedCluster(zk, Files.createTempDirectory("tributary-cluster"));
         try {
@@ -74,8 +79,9 @@ public final class EmbeddedCluster implements AutoCloseable {
         return start(1, brokerCount, Map.of());
     }
 
-    private void addBroker(int id, Map<String, Object> extra) throws IOException {
-        int port = freePort();
+    private void addBroker(int id, Map<String, Object> extra) {
+        // A stopped broker starts again on the same port: one below the ephemeral range stays free meanwhile.
+        int port = StablePorts.next();
         ports.put(id, port);
         Map<String, Object> props = new LinkedHashMap<>();
         props.put(BrokerConfig.BROKER_ID, id);
@@ -87,12 +93,6 @@ public final class EmbeddedCluster implements AutoCloseable {
         props.put(BrokerConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS, 2_000L);
         props.putAll(extra);
         brokerProps.put(id, props);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     public void startBroker(int id) throws Exception {

@@ -7,6 +7,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.api.batch.RecordBatchBuilder;
+import io.tributary.api.testing.StablePorts;
 import io.tributary.api.v1.AdminGrpc;
 import io.tributary.api.v1.CreateTopicsRequest;
 import io.tributary.api.v1.CreateTopicsResponse;
@@ -27,9 +28,7 @@ import io.tributary.api.v1.TopicMetadata;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -154,10 +153,9 @@ final class ProcessCluster implements AutoCloseable {
         System.out.flush();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    /** Below the ephemeral range: a process killed and restarted here must get its port back (see StablePorts). */
+    private static int freePort() {
+        return StablePorts.next();
     }
 
     // ---------------------------------------------------------------- ZooKeeper
