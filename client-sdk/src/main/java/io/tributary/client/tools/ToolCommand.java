@@ -95,21 +95,16 @@ public abstract class ToolCommand implements Callable<Integer> {
     static String[] translateKafkaFlags(String[] args, PrintStream err) {
         List<String> out = new ArrayList<>(args.length);
         boolean warned = false;
-        for (String arg : args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             if (arg.equals("--")) {
+                out.addAll(List.of(args).subList(i, args.length));
                 break;
             }
             if (arg.equals("--zookeeper") || arg.startsWith("--zookeeper=")) {
                 err.println("Error: --zookeeper is not supported: the tools talk to brokers, not to ZooKeeper."
                         + " Use --bootstrap-server HOST:PORT (the dev cluster's is 127.0.0.1:9092).");
                 return null;
-            }
-        }
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (arg.equals("--")) {
-                out.addAll(List.of(args).subList(i, args.length));
-                break;
             }
             if (arg.equals("--broker-list") || arg.startsWith("--broker-list=")) {
                 if (!warned) {

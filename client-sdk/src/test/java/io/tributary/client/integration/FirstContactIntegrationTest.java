@@ -22,8 +22,6 @@ import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +42,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class FirstContactIntegrationTest {
 
-    private static int refusedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private static void assertNamesTheAddress(Throwable e, String address, long startNs) {
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         BootstrapUnreachableException unreachable = assertInstanceOf(BootstrapUnreachableException.class, e);
@@ -59,7 +51,7 @@ class FirstContactIntegrationTest {
 
     @Test
     void producerConsumerAndAdminNameARefusedBootstrapAddressAtOnce() throws Exception {
-        String address = "127.0.0.1:" + refusedPort();
+        String address = "127.0.0.1:" + ToolsIntegrationTest.refusedPort();
         long start = System.nanoTime();
         try (TributaryProducer<String, String> producer = new TributaryProducer<>(ProducerConfig.builder()
                 .bootstrapServers(address).set("max.block.ms", 60_000L).build(), new StringSerializer(), new StringSerializer())) {
