@@ -39,6 +39,7 @@ public final class BrokerCoordination implements Closeable {
     private final ProducerIdBlocks producerIdBlocks;
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
     private volatile String clusterId;
+    private final CoordinationStats stats = new CoordinationStats();
 
     /** Creates a broker's coordination with its own ZooKeeper client (closed with this object). */
     public static BrokerCoordination create(CoordinationConfig config) {
@@ -54,6 +55,7 @@ public final class BrokerCoordination implements Closeable {
         this.client = Objects.requireNonNull(client, "client");
         this.ownsClient = ownsClient;
         this.layout = config.layout();
+        stats.attach(client);
         int id = config.brokerId();
         this.registration = new BrokerRegistration(client, layout, id,
                 new BrokerInfo(config.host(), config.port(), config.endpoints(), config.rack(), 0L));
@@ -61,7 +63,8 @@ public final class BrokerCoordination implements Closeable {
         // The controller tells the election when it finds itself fenced; the election is created after it.
         AtomicReference<ControllerElection> electionRef = new AtomicReference<>();
         this.controller = new Controller(id, client, layout, cache, config.uncleanLeaderElectionEnable(),
-                config.controllerReconcileIntervalMs(), config.leaderRebalance(), fence -> electionRef.get().resignAfterFencing(fence));
+                config.controllerReconcileIntervalMs(), config.leaderRebalance(), fence -> electionRef.get().resignAfterFencing(fence),
+                stats);
         this.election = new ControllerElection(client, layout, id, controller);
         electionRef.set(election);
         this.topicAdmin = new TopicAdmin(client, layout, config.deleteTopicEnable(), new ReplicaAssigner());
@@ -113,6 +116,11 @@ public final class BrokerCoordination implements Closeable {
      */
     public boolean isServing() {
         return cache.isServing() && registration.isRegistered();
+    }
+
+    /** Counters for the broker's metrics: ZooKeeper disconnects, expirations and latency, unclean elections. */
+    public CoordinationStats stats() {
+        return stats;
     }
 
     public SessionState sessionState() {

@@ -72,15 +72,16 @@ public final class Controller implements ControllerElection.Listener, MetadataLi
 
     /**
      * @param onFenced called (on the event thread) when a write finds this controller deposed
+     * @param stats    counts the controller's unclean elections
      */
     public Controller(int brokerId, CuratorFramework client, ZkLayout layout, MetadataCache cache,
                       boolean uncleanLeaderElectionDefault, long reconcileIntervalMs,
                       CoordinationConfig.LeaderRebalancePolicy leaderRebalance,
-                      Consumer<ControllerEpochFence> onFenced) {
+                      Consumer<ControllerEpochFence> onFenced, CoordinationStats stats) {
         this.brokerId = brokerId;
         this.cache = Objects.requireNonNull(cache, "cache");
         ControllerContext zk = new ControllerContext(brokerId, client, layout, new FencedZkWriter(client, layout),
-                new PartitionStateStore(client, layout));
+                new PartitionStateStore(client, layout), stats);
         this.preferredLeaders = new PreferredLeaderDuty(zk, leaderRebalance);
         this.duties = List.of(new TopicDeletionDuty(zk), new PartitionLeadershipDuty(zk, uncleanLeaderElectionDefault),
                 new ReassignmentDuty(zk), preferredLeaders);

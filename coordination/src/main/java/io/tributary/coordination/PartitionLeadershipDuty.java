@@ -72,6 +72,12 @@ final class PartitionLeadershipDuty implements ControllerDuty {
             }
             CasResult r = zk.states().compareAndSetFenced(zk.writer(), pass.fence(), tp, next.get(), vs.zkVersion());
             if (r.succeeded()) {
+                PartitionState elected = next.get();
+                if (elected.leader() != PartitionState.NO_LEADER && !vs.state().isr().contains(elected.leader())) {
+                    zk.stats().uncleanLeaderElection();
+                    log.warn("controller {}: {} unclean leader election: {} was not in the ISR {}; records acknowledged"
+                            + " only by the old ISR may be lost", zk.brokerId(), tp, elected.leader(), vs.state().isr());
+                }
                 log.info("controller {}: {} {} -> {}", zk.brokerId(), tp, vs.state(), next.get());
                 return true;
             }

@@ -3,6 +3,8 @@ package io.tributary.api;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
 
 /**
@@ -22,7 +24,15 @@ public final class ErrorInfos {
      * transport, or before a broker's handler ran.
      */
     public static ErrorCode brokerError(Throwable t) {
-        com.google.rpc.Status rich = StatusProto.fromThrowable(t);
+        return brokerError(StatusProto.fromThrowable(t));
+    }
+
+    /** The error a broker named on a call closed with {@code status} and {@code trailers}, or null (see above). */
+    public static ErrorCode brokerError(Status status, Metadata trailers) {
+        return brokerError(StatusProto.fromStatusAndTrailers(status, trailers));
+    }
+
+    private static ErrorCode brokerError(com.google.rpc.Status rich) {
         if (rich == null) {
             return null;
         }

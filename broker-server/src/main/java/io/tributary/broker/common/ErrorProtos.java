@@ -27,6 +27,11 @@ public final class ErrorProtos {
         return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
 
+    /** The catalogue entry a result error names; NONE for an unset error. */
+    public static ErrorCode codeOf(Error e) {
+        return ErrorCode.forName(e.getCode());
+    }
+
     /** A result error for {@code t}, with the leader hint when it carries one. */
     public static Error toProto(Throwable t) {
         ErrorCode code = codeOf(t);

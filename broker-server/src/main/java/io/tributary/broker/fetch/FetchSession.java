@@ -17,6 +17,7 @@ import io.tributary.broker.common.SerialExecutor;
 import io.tributary.broker.common.StreamHandler;
 import io.tributary.broker.common.StreamSink;
 import io.tributary.broker.log.LogReadInfo;
+import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -86,13 +87,23 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
     private int credits;
     private int rotation;
     private long lastSendNanos;
+    /**
+     * When the response about to go out was "requested": the later of its credit arriving and the previous
+     * response. A credit is the stream's fetch request, so this is what Kafka's fetch TotalTimeMs measures.
+     */
+    private long pendingSinceNanos;
     private ScheduledFuture<?> waitTimer;
     private final TopicTraffic traffic;
+    private final RequestMetrics.Type stats;
+    private final Runnable onClose;
 
     FetchSession(StreamSink<FetchResponse> out, PartitionManager partitions, FetchSessionConfig config,
-                 Executor executor, ScheduledExecutorService timer, TopicTraffic traffic) {
+                 Executor executor, ScheduledExecutorService timer, TopicTraffic traffic, RequestMetrics.Type stats,
+                 Runnable onClose) {
         this.out = out;
         this.traffic = traffic;
+        this.stats = stats;
+        this.onClose = onClose;
         this.partitions = partitions;
         this.config = config;
         this.serial = new SerialExecutor(executor);
@@ -227,6 +238,9 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             throw new TributaryException(ErrorCode.THROTTLING_QUOTA_EXCEEDED, "a fetch session may hold at most "
                     + config.maxCredits() + " unused credits (fetch.session.max.credits); it asked for " + total);
         }
+        if (credits == 0 && total > 0) {
+            pendingSinceNanos = System.nanoTime();
+        }
         credits = (int) total;
     }
 
@@ -295,6 +309,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
                 data.add(pd.build());
             } catch (TributaryException ex) {
                 pd.setError(ErrorProtos.toProto(ex));
+                stats.error(ex.error());
                 if (ex instanceof OffsetOutOfRangeException oor) {
                     pd.setLogStartOffset(oor.logStartOffset()).setLogEndOffset(oor.logEndOffset());
                 }
@@ -318,6 +333,8 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
         credits--;
         rotation++;
         lastSendNanos = System.nanoTime();
+        stats.completed(pendingSinceNanos);
+        pendingSinceNanos = lastSendNanos;
         out.send(response.build());
     }
 
@@ -338,6 +355,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
         if (ErrorProtos.codeOf(e) == ErrorCode.UNKNOWN_SERVER_ERROR) {
             log.error("fetch session failed", e);
         }
+        stats.error(ErrorProtos.codeOf(e));
         close();
         out.fail(e);
     }
@@ -347,6 +365,7 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             return;
         }
         closed = true;
+        onClose.run();
         if (waitTimer != null) {
             waitTimer.cancel(false);
         }

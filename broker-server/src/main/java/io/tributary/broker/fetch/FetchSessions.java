@@ -3,16 +3,18 @@ package io.tributary.broker.fetch;
 import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.FetchRequest;
 import io.tributary.api.v1.FetchResponse;
+import io.tributary.broker.common.BusyTimeThreadPool;
 import io.tributary.broker.common.StreamHandler;
 import io.tributary.broker.common.StreamSink;
+import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
 
 import java.io.Closeable;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Owns the threads fetch sessions run on: a small pool for reads and sends, one timer for long-poll deadlines.
@@ -21,21 +23,36 @@ import java.util.concurrent.TimeUnit;
 public final class FetchSessions implements Closeable {
     private final PartitionManager partitions;
     private final FetchSessionConfig config;
-    private final ExecutorService executor;
+    private final BusyTimeThreadPool executor;
     private final ScheduledExecutorService timer;
     private final TopicTraffic traffic;
+    private final RequestMetrics.Type stats;
+    private final AtomicInteger open = new AtomicInteger();
+    private final Runnable closed = open::decrementAndGet;
 
-    public FetchSessions(PartitionManager partitions, FetchSessionConfig config, TopicTraffic traffic) {
+    public FetchSessions(PartitionManager partitions, FetchSessionConfig config, TopicTraffic traffic, RequestMetrics requests) {
         this.partitions = partitions;
         this.config = config;
         this.traffic = traffic;
-        this.executor = Executors.newFixedThreadPool(config.threads(), DaemonThreads.numbered("fetch"));
+        this.stats = requests.type(RequestMetrics.FETCH_CONSUMER);
+        this.executor = new BusyTimeThreadPool(config.threads(), "fetch");
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fetch-timer"));
     }
 
     /** A new consumer fetch session answering through {@code out}; the caller feeds it the consumer's requests. */
     public StreamHandler<FetchRequest> open(StreamSink<FetchResponse> out) {
-        return new FetchSession(out, partitions, config, executor, timer, traffic);
+        open.incrementAndGet();
+        return new FetchSession(out, partitions, config, executor, timer, traffic, stats, closed);
+    }
+
+    /** The threads sessions read and send on, for the metrics. */
+    public BusyTimeThreadPool executor() {
+        return executor;
+    }
+
+    /** Sessions open now (Kafka: FetchSessionCache NumIncrementalFetchSessions). */
+    public int openSessions() {
+        return open.get();
     }
 
     @Override

@@ -678,6 +678,11 @@ final class ConsumerGroup {
         return State.STABLE;
     }
 
+    /** What the lag metrics need, from memory only; null when the group is not visible. */
+    synchronized GroupSnapshot snapshot() {
+        return isVisible() ? new GroupSnapshot(groupId, state().label, members.size(), offsets.committedOffsets()) : null;
+    }
+
     synchronized GroupDescription describe(int coordinatorId) {
         GroupDescription.Builder d = GroupDescription.newBuilder().setGroupId(groupId).setState(state().label)
                 .setAssignor(assignorName).setGenerationId(generation).setCoordinatorId(coordinatorId);

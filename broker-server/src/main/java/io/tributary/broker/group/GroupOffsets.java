@@ -123,6 +123,13 @@ final class GroupOffsets {
         }
     }
 
+    /** Every committed offset, by partition: an unmodifiable copy. */
+    Map<TopicPartition, Long> committedOffsets() {
+        Map<TopicPartition, Long> out = new HashMap<>(offsets.size() * 2);
+        offsets.forEach((tp, o) -> out.put(tp, o.offset()));
+        return Collections.unmodifiableMap(out);
+    }
+
     /** Committed offsets of the given partitions (-1 where none), or of every partition when the list is empty. */
     List<CommittedOffset> fetch(List<TopicPartition> requested) {
         List<CommittedOffset> out = new ArrayList<>();

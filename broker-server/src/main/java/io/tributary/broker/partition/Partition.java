@@ -42,6 +42,7 @@ public final class Partition {
     private final PartitionWatchers watchers;
     private final PartitionWatchers appendWatchers;
     private final Supplier<LeaderHint> leaderHint;
+    private final IsrChangeStats isrChanges;
     private final ReentrantReadWriteLock leaderLock = new ReentrantReadWriteLock();
     private volatile LeaderState state = LeaderState.NONE;
 
@@ -67,7 +68,8 @@ public final class Partition {
      *     error carries (read only when such an error is raised)
      */
     public Partition(TopicPartition topicPartition, int localBrokerId, PartitionLog log, PartitionWatchers watchers,
-                     PartitionWatchers appendWatchers, Supplier<LeaderHint> leaderHint) {
+                     PartitionWatchers appendWatchers, Supplier<LeaderHint> leaderHint, IsrChangeStats isrChanges) {
+        this.isrChanges = isrChanges;
         this.topicPartition = topicPartition;
         this.localBrokerId = localBrokerId;
         this.log = log;
@@ -102,6 +104,9 @@ public final class Partition {
         try {
             LeaderState old = state;
             state = newState;
+            if (old.leader() == localBrokerId && newState.leader() == localBrokerId && old.leaderEpoch() == newState.leaderEpoch()) {
+                isrChanges.record(old.isr().size(), newState.isr().size());
+            }
             if (newState.leader() != localBrokerId) {
                 followers.clear();
                 // A former leader can no longer promise replication of what it appended: fail the waiters so

@@ -46,6 +46,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
     private final Function<Map<String, String>, LogConfig> topicLogConfig;
     private final Supplier<ClusterMetadata> metadata;
     private final PartitionWatchers watchers = new PartitionWatchers();
+    private final IsrChangeStats isrChanges = new IsrChangeStats();
     private final PartitionWatchers appendWatchers = new PartitionWatchers();
     /** Told of every role change, in the order added (replication first, then the group coordinator). */
     private final CopyOnWriteArrayList<ReplicaRoleHooks> roleHooks = new CopyOnWriteArrayList<>();
@@ -177,6 +178,11 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
         return new LeaderHintException(code, msg, leaderHint(tp));
     }
 
+    /** ISR shrinks and expansions of the partitions led here. */
+    public IsrChangeStats isrChanges() {
+        return isrChanges;
+    }
+
     @Override
     public void onBecomeLeader(PartitionRole role) {
         apply(role);
@@ -198,7 +204,7 @@ public final class PartitionManager implements PartitionRoleListener, MetadataLi
             Partition p = partitions.computeIfAbsent(tp, k -> {
                 PartitionLog plog = logManager.getOrCreateLog(k);
                 plog.updateConfig(logConfigFor(k.topic()));
-                return new Partition(k, brokerId, plog, watchers, appendWatchers, () -> leaderHint(k));
+                return new Partition(k, brokerId, plog, watchers, appendWatchers, () -> leaderHint(k), isrChanges);
             });
             LeaderState next = new LeaderState(role.leader(), role.leaderEpoch(), role.isr(), role.replicas(),
                     role.controllerEpoch(), role.stateZkVersion());

@@ -16,6 +16,7 @@ import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.group.OffsetsTopic;
 import io.tributary.broker.log.LogAppendInfo;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -44,17 +45,19 @@ public final class ProduceHandler {
     private final long defaultTimeoutMs;
     private final TopicAutoCreator autoCreator;
     private final TopicTraffic traffic;
+    private final RequestMetrics.Type stats;
 
     /**
      * @param defaultTimeoutMs how long acks=all waits when a request names no timeout ({@code request.timeout.ms})
      */
     public ProduceHandler(PartitionManager partitions, LogManager logManager, long defaultTimeoutMs, TopicAutoCreator autoCreator,
-                          TopicTraffic traffic) {
+                          TopicTraffic traffic, RequestMetrics requests) {
         this.partitions = partitions;
         this.logManager = logManager;
         this.defaultTimeoutMs = defaultTimeoutMs;
         this.autoCreator = autoCreator;
         this.traffic = traffic;
+        this.stats = requests.type(RequestMetrics.PRODUCE);
     }
 
     /**
@@ -80,7 +83,14 @@ public final class ProduceHandler {
      * @throws TributaryException at once when the request as a whole is invalid ({@link #validateRequest})
      */
     public CompletableFuture<ProduceResponse> produce(ProduceRequest request) {
-        validateRequest(request);
+        long startNanos = System.nanoTime();
+        try {
+            validateRequest(request);
+        } catch (TributaryException e) {
+            stats.error(e.error());
+            stats.completed(startNanos);
+            throw e;
+        }
         int acks = request.getAcks();
         long timeoutMs = request.getTimeoutMs() == 0 ? defaultTimeoutMs : request.getTimeoutMs();
         List<CompletableFuture<PartitionProduceResult>> results = new ArrayList<>(request.getPartitionsCount());
@@ -90,8 +100,11 @@ public final class ProduceHandler {
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             ProduceResponse.Builder response = ProduceResponse.newBuilder().setCorrelationId(request.getCorrelationId());
             for (CompletableFuture<PartitionProduceResult> r : results) {
-                response.addPartitions(r.join());
+                PartitionProduceResult result = r.join();
+                stats.error(ErrorProtos.codeOf(result.getError()));
+                response.addPartitions(result);
             }
+            stats.completed(startNanos);
             return response.build();
         });
     }
@@ -137,7 +150,9 @@ public final class ProduceHandler {
         if (acknowledged.isDone() && !acknowledged.isCompletedExceptionally()) {
             return CompletableFuture.completedFuture(result.build());
         }
+        long waitStartNanos = System.nanoTime();
         return acknowledged.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((ok, failure) -> {
+            stats.remote(System.nanoTime() - waitStartNanos);
             if (failure == null) {
                 return result.build();
             }

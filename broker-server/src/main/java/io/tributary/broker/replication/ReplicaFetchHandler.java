@@ -16,6 +16,7 @@ import io.tributary.api.v1.ReplicaPartitionData;
 import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.log.LeaderEpochCache;
 import io.tributary.broker.log.LogReadInfo;
+import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.partition.PartitionWatchers;
@@ -24,6 +25,7 @@ import io.tributary.coordination.ClusterMetadata;
 
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,12 +45,15 @@ public final class ReplicaFetchHandler {
     private final IsrManager isrManager;
     private final Executor executor;
     private final ScheduledExecutorService timer;
+    private final RequestMetrics.Type stats;
 
-    public ReplicaFetchHandler(PartitionManager partitions, IsrManager isrManager, Executor executor, ScheduledExecutorService timer) {
+    public ReplicaFetchHandler(PartitionManager partitions, IsrManager isrManager, Executor executor, ScheduledExecutorService timer,
+                               RequestMetrics requests) {
         this.partitions = partitions;
         this.isrManager = isrManager;
         this.executor = executor;
         this.timer = timer;
+        this.stats = requests.type(RequestMetrics.FETCH_FOLLOWER);
     }
 
     /**
@@ -68,7 +73,31 @@ public final class ReplicaFetchHandler {
         }
     }
 
+    /** A follower's fetch; counted as one FetchFollower request, its time including the long-poll wait (as Kafka's). */
     public CompletableFuture<ReplicaFetchResponse> fetch(ReplicaFetchRequest request) {
+        long startNanos = System.nanoTime();
+        CompletableFuture<ReplicaFetchResponse> response;
+        try {
+            response = answer(request);
+        } catch (RuntimeException e) {
+            stats.error(ErrorProtos.codeOf(e));
+            stats.completed(startNanos);
+            throw e;
+        }
+        return response.whenComplete((r, failure) -> {
+            if (failure != null) {
+                stats.error(ErrorProtos.codeOf(failure instanceof CompletionException
+                        && failure.getCause() != null ? failure.getCause() : failure));
+            } else {
+                for (ReplicaPartitionData d : r.getPartitionsList()) {
+                    stats.error(ErrorProtos.codeOf(d.getError()));
+                }
+            }
+            stats.completed(startNanos);
+        });
+    }
+
+    private CompletableFuture<ReplicaFetchResponse> answer(ReplicaFetchRequest request) {
         authorize(request.getReplicaId(), request.getBrokerEpoch());
         long now = System.currentTimeMillis();
         for (ReplicaFetchPartition p : request.getPartitionsList()) {

@@ -50,6 +50,8 @@ final class ReplicaFetcher implements Runnable {
         final int leaderEpoch;
         volatile boolean reconciled;
         long retryAfterMs;
+        /** Records the leader had that we did not, as of the last response; -1 before the first. */
+        volatile long lag = -1;
 
         State(Partition partition, int leaderEpoch) {
             this.partition = partition;
@@ -95,6 +97,15 @@ final class ReplicaFetcher implements Runnable {
 
     void remove(TopicPartition tp) {
         states.remove(tp);
+    }
+
+    /** The largest lag, in records, of the partitions fetched from this leader (Kafka: ReplicaFetcherManager MaxLag). */
+    long maxLag() {
+        long max = 0;
+        for (State s : states.values()) {
+            max = Math.max(max, s.lag);
+        }
+        return max;
     }
 
     void shutdown() {
@@ -257,6 +268,7 @@ final class ReplicaFetcher implements Runnable {
         if (code.isEmpty()) {
             try {
                 p.appendAsFollower(d.getRecords().asReadOnlyByteBuffer().duplicate(), s.leaderEpoch, d.getHighWatermark());
+                s.lag = Math.max(0, d.getLogEndOffset() - p.log().logEndOffset());
             } catch (TributaryException e) {
                 // The data does not continue our log: reconcile again before fetching more.
                 log.warn("{}: cannot append data from leader {} ({}); reconciling again", p.topicPartition(), leaderId, e.getMessage());

@@ -78,6 +78,15 @@ public final class ReplicaFetcherManager implements PartitionManager.ReplicaRole
         }
     }
 
+    /** The largest lag, in records, of any partition this broker follows: 0 when all caught up or none followed. */
+    public long maxLag() {
+        long max = 0;
+        for (ReplicaFetcher f : fetchers.values()) {
+            max = Math.max(max, f.maxLag());
+        }
+        return max;
+    }
+
     @Override
     public synchronized void close() {
         closed = true;

@@ -17,6 +17,7 @@ import io.tributary.api.v1.ProducerGrpc;
 import io.tributary.broker.admin.AdminHandler;
 import io.tributary.broker.admin.MetadataHandler;
 import io.tributary.broker.admin.TopicAutoCreator;
+import io.tributary.broker.common.BusyTimeThreadPool;
 import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.fetch.FetchSessions;
@@ -28,10 +29,12 @@ import io.tributary.broker.grpc.GroupsService;
 import io.tributary.broker.grpc.GrpcPeerClient;
 import io.tributary.broker.grpc.MetadataService;
 import io.tributary.broker.grpc.PrincipalInterceptor;
+import io.tributary.broker.grpc.RequestLogInterceptor;
 import io.tributary.broker.grpc.ProducerService;
 import io.tributary.broker.grpc.ReplicationService;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.broker.metrics.ConsumerLagMetrics;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.produce.ProduceHandler;
 import io.tributary.broker.produce.ProducerIdManager;
@@ -49,6 +52,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -90,7 +94,7 @@ public final class BrokerServer implements AutoCloseable {
     private GroupCoordinator groupCoordinator;
     private ReplicaFetcherManager fetcherManager;
     private ScheduledExecutorService replicationTimer;
-    private ExecutorService requestExecutor;
+    private BusyTimeThreadPool requestExecutor;
     private ScheduledExecutorService healthRefresher;
     private BrokerMetrics metrics;
     private Server server;
@@ -138,20 +142,26 @@ public final class BrokerServer implements AutoCloseable {
                     partitionManager::metadata);
             peers = new GrpcPeerClient(config.socketRequestMaxBytes());
             MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
-            fetchSessions = new FetchSessions(partitionManager, ComponentConfigs.fetchSessions(config), metrics.traffic());
+            fetchSessions = new FetchSessions(partitionManager, ComponentConfigs.fetchSessions(config), metrics.traffic(),
+                    metrics.requests());
             AdminHandler adminHandler = new AdminHandler(partitionManager, () -> coordinationRef.get().topicAdmin(),
                     config, metadataHandler, peers);
             ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config.requestTimeoutMs(), autoCreator,
-                    metrics.traffic());
+                    metrics.traffic(), metrics.requests());
             IsrManager isrManager = new IsrManager(partitionManager, () -> coordinationRef.get().partitionStateStore(),
                     partitionManager::sessionConnected, config.replicaLagTimeMaxMs());
             replicationTimer = Executors.newScheduledThreadPool(2, DaemonThreads.named("replica-fetch-wait"));
-            ReplicaFetchHandler replicaFetchHandler = new ReplicaFetchHandler(partitionManager, isrManager, replicationTimer, replicationTimer);
+            ReplicaFetchHandler replicaFetchHandler = new ReplicaFetchHandler(partitionManager, isrManager, replicationTimer, replicationTimer,
+                    metrics.requests());
             fetcherManager = new ReplicaFetcherManager(partitionManager, peers, ComponentConfigs.replicaFetchers(config),
                     () -> coordinationRef.get().brokerEpoch(), isrManager);
             partitionManager.addReplicaRoleHooks(fetcherManager);
             groupCoordinator = new GroupCoordinator(ComponentConfigs.group(config), partitionManager, logManager, autoCreator, time);
             partitionManager.addReplicaRoleHooks(groupCoordinator);
+            metrics.registerReplication(partitionManager.isrChanges(), fetcherManager);
+            metrics.registerLogDirs(config.logDirs());
+            metrics.registerConsumerLag(new ConsumerLagMetrics(groupCoordinator::snapshot, partitionManager, peers,
+                    config.metricsConsumerLagRefreshMs()));
 
             server = buildServer(List.of(
                     new ProducerService(produceHandler, new ProducerIdManager(config.brokerId(),
@@ -181,6 +191,7 @@ public final class BrokerServer implements AutoCloseable {
                     .build();
             coordination = BrokerCoordination.create(coordinationConfig);
             coordinationRef.set(coordination);
+            metrics.registerCoordination(coordination);
             partitionManager.addSessionListener(this::onSessionState);
             partitionManager.addSessionListener(groupCoordinator::onSessionState);
             coordination.metadataCache().addListener(partitionManager);
@@ -236,7 +247,8 @@ public final class BrokerServer implements AutoCloseable {
     }
 
     private Server buildServer(List<BindableService> services) {
-        requestExecutor = Executors.newFixedThreadPool(config.numIoThreads(), DaemonThreads.numbered("request"));
+        requestExecutor = new BusyTimeThreadPool(config.numIoThreads(), "request");
+        metrics.registerExecutors(Map.of("request", requestExecutor, "fetch", fetchSessions.executor()));
         ServerBuilder<?> builder = (serverBuilder != null ? serverBuilder : nettyServerBuilder())
                 .executor(requestExecutor)
                 .callExecutor(HOT_STREAMS_ON_TRANSPORT_THREAD)
@@ -244,10 +256,13 @@ public final class BrokerServer implements AutoCloseable {
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance());
         ErrorInterceptor errors = new ErrorInterceptor();
+        RequestLogInterceptor requestLog = new RequestLogInterceptor(metrics.requests());
         PrincipalInterceptor principals = new PrincipalInterceptor();
+        metrics.registerStreams(requestLog.openStreams(), fetchSessions::openSessions);
         for (BindableService s : services) {
-            // Interceptors run last-added first: the principal is set, then errors are mapped around the handler.
-            builder.addService(ServerInterceptors.intercept(s, errors, principals));
+            // Interceptors run last-added first: the principal is set, the call is measured and logged, then errors
+            // are mapped around the handler (so the measurement sees the mapped status).
+            builder.addService(ServerInterceptors.intercept(s, errors, requestLog, principals));
         }
         return builder.build();
     }

@@ -15,6 +15,7 @@ import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.ClusterMetadata;
@@ -102,7 +103,8 @@ class FetchSessionTest {
         partitions = new PartitionManager(1, logs, config::logConfigFor, () -> ClusterMetadata.EMPTY, () -> true);
         partitions.onBecomeLeader(new PartitionRole(TP, "topic-id", 1, 0, List.of(1), List.of(1), 1, 0));
         sessions = new FetchSessions(partitions, new FetchSessionConfig(2, config.fetchMaxWaitMsLimit(),
-                config.fetchSessionMaxCredits(), config.socketRequestMaxBytes()), TopicTraffic.unregistered());
+                config.fetchSessionMaxCredits(), config.socketRequestMaxBytes()), TopicTraffic.unregistered(),
+                RequestMetrics.unregistered());
     }
 
     @AfterEach

@@ -46,7 +46,7 @@ class PartitionTest {
         logs = new LogManager(LogManager.Config.of(List.of(dir), LogConfig.defaults()), Time.SYSTEM);
         logs.startup();
         partition = new Partition(TP, 1, logs.getOrCreateLog(TP), new PartitionWatchers(), new PartitionWatchers(),
-                () -> new LeaderHint(2, 6, "127.0.0.1", 9093));
+                () -> new LeaderHint(2, 6, "127.0.0.1", 9093), new IsrChangeStats());
     }
 
     @AfterEach

@@ -13,6 +13,7 @@ import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.ClusterMetadata;
@@ -60,7 +61,8 @@ class ProduceHandlerTest {
         autoCreator = new TopicAutoCreator(config, () -> {
             throw new AssertionError("auto-creation is off");
         }, () -> ClusterMetadata.EMPTY);
-        handler = new ProduceHandler(partitions, logs, config.requestTimeoutMs(), autoCreator, TopicTraffic.unregistered());
+        handler = new ProduceHandler(partitions, logs, config.requestTimeoutMs(), autoCreator, TopicTraffic.unregistered(),
+                RequestMetrics.unregistered());
     }
 
     @AfterEach

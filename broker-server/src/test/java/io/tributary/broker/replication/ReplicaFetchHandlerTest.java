@@ -12,6 +12,7 @@ import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.BrokerInfo;
@@ -73,7 +74,7 @@ class ReplicaFetchHandlerTest {
             throw new AssertionError("the ISR must not change in these scenarios");
         }, () -> true, 60_000);
         timer = Executors.newSingleThreadScheduledExecutor();
-        handler = new ReplicaFetchHandler(partitions, isr, timer, timer);
+        handler = new ReplicaFetchHandler(partitions, isr, timer, timer, RequestMetrics.unregistered());
     }
 
     @AfterEach

@@ -1,64 +1,47 @@
 package io.tributary.broker.server;
 
 import io.tributary.api.batch.RecordBatchBuilder;
+import io.tributary.api.v1.AdminGrpc;
+import io.tributary.api.v1.CommitOffsetsRequest;
+import io.tributary.api.v1.CommitOffsetsResponse;
+import io.tributary.api.v1.CoordinatorResult;
+import io.tributary.api.v1.CreateTopicsRequest;
+import io.tributary.api.v1.CreateTopicsResponse;
+import io.tributary.api.v1.FindCoordinatorRequest;
+import io.tributary.api.v1.GroupsGrpc;
+import io.tributary.api.v1.NewTopic;
+import io.tributary.api.v1.OffsetCommit;
 import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.broker.testing.EmbeddedCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static io.tributary.broker.testing.Scrapes.scrape;
+import static io.tributary.broker.testing.Scrapes.sum;
+import static io.tributary.broker.testing.Scrapes.value;
+import static io.tributary.broker.testing.Scrapes.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code /metrics} of real brokers, asserting values rather than names: messages and bytes in equal what was produced,
- * a stopped follower makes the leader's under-replicated count rise and fall back once it rejoins, and the active
- * controller count sums to 1 over the cluster.
+ * request counts and errors follow the requests sent, a stopped follower makes the leader's under-replicated count
+ * and ISR shrinks rise and fall back (with an expansion) once it rejoins, and the active controller count sums to 1
+ * over the cluster, also after a controller failover.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class BrokerMetricsTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    static String scrape(EmbeddedCluster c, int broker) throws Exception {
-        int port = c.broker(broker).metricsPort();
-        assertTrue(port > 0, "broker " + broker + " serves /metrics");
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode());
-        return r.body();
-    }
-
-    /** The value of the one sample {@code name{labels}}, or NaN when the scrape has none. */
-    static double value(String scrape, String sample) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(sample) + " (\\S+)$", Pattern.MULTILINE).matcher(scrape);
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
-    }
-
     private static ByteBuffer batch(int records) {
         RecordBatchBuilder b = RecordBatchBuilder.create();
         for (int i = 0; i < records; i++) {
             b.append(System.currentTimeMillis(), null, ("v" + i).getBytes(StandardCharsets.UTF_8));
         }
         return b.build();
-    }
-
-    private static double sum(EmbeddedCluster c, String sample) throws Exception {
-        double total = 0;
-        for (int id : c.runningBrokers().keySet()) {
-            total += value(scrape(c, id), sample);
-        }
-        return total;
     }
 
     @Test
@@ -89,6 +72,39 @@ class BrokerMetricsTest {
             assertEquals(1, value(leaderScrape, "tributary_server_leaders"));
             assertEquals(0, value(leaderScrape, "tributary_server_under_replicated_partitions"));
             assertTrue(value(leaderScrape, "jvm_memory_used_bytes{area=\"heap\"}") > 0, "JVM metrics are there");
+            assertTrue(value(leaderScrape, "process_open_fds") > 0, "process metrics are there");
+
+            // Requests: 5 produce requests, all fine; one fetch session; followers fetching.
+            assertEquals(5, value(leaderScrape, "tributary_requests_total{request=\"Produce\"}"), leaderScrape);
+            assertEquals(5, value(leaderScrape, "tributary_request_duration_seconds_count{request=\"Produce\"}"));
+            assertEquals(5, value(leaderScrape, "tributary_request_remote_duration_seconds_count{request=\"Produce\"}"),
+                    "acks=all requests waited for the ISR");
+            assertTrue(Double.isNaN(value(leaderScrape, "tributary_request_errors_total{error=\"NOT_LEADER_OR_FOLLOWER\",request=\"Produce\"}")));
+            assertTrue(value(leaderScrape, "tributary_requests_total{request=\"FetchConsumer\"}") >= 1);
+            assertTrue(value(leaderScrape, "tributary_requests_total{request=\"FetchFollower\"}") >= 2, "two followers fetch");
+            assertTrue(value(leaderScrape, "tributary_request_executor_busy_seconds_total{pool=\"request\"}") > 0);
+            assertTrue(value(leaderScrape, "tributary_request_executor_threads{pool=\"request\"}") >= 1);
+            assertEquals(1, value(leaderScrape, "tributary_zookeeper_connected"));
+            assertTrue(value(leaderScrape, "tributary_zookeeper_request_duration_seconds_count") > 0, "ZooKeeper latency observed");
+            assertEquals(1, values(leaderScrape, "tributary_log_dir_free_bytes").size(), "one log directory");
+            assertTrue(values(leaderScrape, "tributary_log_dir_free_bytes").get(0) > 0);
+
+            // A produce to a partition that does not exist, and one to a follower: errors by name.
+            int aFollower = c.runningBrokers().keySet().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            assertEquals("UNKNOWN_TOPIC_OR_PARTITION", TestClients.produce(c.channel(leader), "metered", 7, batch(1), 1).getError().getCode());
+            assertEquals("NOT_LEADER_OR_FOLLOWER", TestClients.produce(c.channel(aFollower), "metered", 0, batch(1), 1).getError().getCode());
+            assertEquals(1, value(c, leader, "tributary_request_errors_total{error=\"UNKNOWN_TOPIC_OR_PARTITION\",request=\"Produce\"}"));
+            assertEquals(1, value(c, aFollower, "tributary_request_errors_total{error=\"NOT_LEADER_OR_FOLLOWER\",request=\"Produce\"}"));
+            // A unary RPC, counted at the transport's edge with the error its response carries.
+            CreateTopicsResponse created = AdminGrpc.newBlockingStub(c.channel(leader)).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .createTopics(CreateTopicsRequest.newBuilder().addTopics(NewTopic.newBuilder().setName("bad name!")
+                            .setNumPartitions(1).setReplicationFactor(1)).build());
+            String error = created.getTopics(0).getError().getCode();
+            assertEquals("INVALID_TOPIC_EXCEPTION", error);
+            String after = scrape(c, leader);
+            assertEquals(1, value(after, "tributary_requests_total{request=\"CreateTopics\"}"), after);
+            assertEquals(1, value(after, "tributary_request_errors_total{error=\"" + error + "\",request=\"CreateTopics\"}"), after);
+            assertEquals(1, value(after, "tributary_request_duration_seconds_count{request=\"CreateTopics\"}"));
             assertEquals(1, sum(c, "tributary_controller_active_controller_count"), "exactly one active controller");
             // Followers replicate but do not count the records as "in": Kafka's MessagesInPerSec is the leader's.
             for (int id : c.runningBrokers().keySet()) {
@@ -101,31 +117,75 @@ class BrokerMetricsTest {
 
             int follower = c.runningBrokers().keySet().stream().filter(id -> id != leader).findFirst().orElseThrow();
             c.stopBroker(follower);
-            c.awaitCondition(() -> metric(c, leader, "tributary_server_under_replicated_partitions") == 1, 30_000,
+            c.awaitCondition(() -> value(c, leader, "tributary_server_under_replicated_partitions") == 1, 30_000,
                     "the leader reporting metered-0 under-replicated after broker " + follower + " stopped");
+            assertEquals(1, value(c, leader, "tributary_server_isr_shrinks_total"), "one shrink: the stopped follower left the ISR");
             c.startBroker(follower);
-            c.awaitCondition(() -> metric(c, leader, "tributary_server_under_replicated_partitions") == 0, 60_000,
+            c.awaitCondition(() -> value(c, leader, "tributary_server_under_replicated_partitions") == 0, 60_000,
                     "metered-0 fully replicated again after broker " + follower + " rejoined");
+            assertEquals(1, value(c, leader, "tributary_server_isr_expands_total"), "one expansion: it came back");
+            assertEquals(0, value(c, follower, "tributary_replica_fetcher_max_lag"), "the rejoined follower caught up");
 
             // A controller failover: the sum is 1 again once a new controller is elected.
             int controller = c.runningBrokers().keySet().stream()
-                    .filter(id -> metric(c, id, "tributary_controller_active_controller_count") == 1).findFirst().orElseThrow();
+                    .filter(id -> value(c, id, "tributary_controller_active_controller_count") == 1).findFirst().orElseThrow();
             c.stopBroker(controller);
-            c.awaitCondition(() -> {
-                try {
-                    return sum(c, "tributary_controller_active_controller_count") == 1;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, 60_000, "one active controller after broker " + controller + " stopped");
+            c.awaitCondition(() -> sum(c, "tributary_controller_active_controller_count") == 1, 60_000, "one active controller after broker " + controller + " stopped");
         }
     }
 
-    private static double metric(EmbeddedCluster c, int broker, String sample) {
-        try {
-            return value(scrape(c, broker), sample);
-        } catch (Exception e) {
-            throw new AssertionError("scraping broker " + broker, e);
+    /**
+     * A group that stopped mid-topic: the coordinator reports lag = high watermark - committed per partition, for
+     * partitions it leads and for those led elsewhere (ends fetched from their leaders), and their sum; it is the only
+     * broker reporting the group.
+     */
+    @Test
+    void consumerLagFromTheCoordinatorIsLogEndMinusCommitted() throws Exception {
+        try (EmbeddedCluster c = EmbeddedCluster.start(1, 3, Map.of("metrics.port", 0, "metrics.consumer.lag.refresh.ms", 200L,
+                "offsets.topic.replication.factor", 1, "offsets.topic.num.partitions", 3))) {
+            c.createTopic("lagged", 3, 1);
+            long[] ends = {30, 20, 10};
+            for (int p = 0; p < 3; p++) {
+                PartitionProduceResult r = TestClients.produce(c.channel(c.leaderOf("lagged", p)), "lagged", p, batch((int) ends[p]), -1);
+                assertTrue(r.getError().getCode().isEmpty(), r.getError().toString());
+            }
+            long[] committed = {10, 20, 0};
+            String group = "stopped-mid-topic";
+            CommitOffsetsRequest.Builder commit = CommitOffsetsRequest.newBuilder().setGroupId(group).setGenerationId(-1);
+            for (int p = 0; p < 3; p++) {
+                commit.addOffsets(OffsetCommit.newBuilder().setTopic("lagged").setPartition(p).setOffset(committed[p]).setLeaderEpoch(-1));
+            }
+            int[] coordinator = {-1};
+            c.awaitCondition(() -> {
+                CoordinatorResult r = GroupsGrpc.newBlockingStub(c.channel(c.runningBrokers().keySet().iterator().next()))
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .findCoordinator(FindCoordinatorRequest.newBuilder().addGroupIds(group).build()).getCoordinators(0);
+                coordinator[0] = r.getNode().getId();
+                return r.getError().getCode().isEmpty();
+            }, 30_000, "a coordinator for " + group);
+            CommitOffsetsResponse response = GroupsGrpc.newBlockingStub(c.channel(coordinator[0])).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .commitOffsets(commit.build());
+            response.getResultsList().forEach(r -> assertTrue(r.getError().getCode().isEmpty(), r.toString()));
+
+            String labels = "group=\"" + group + "\",partition=\"%d\",topic=\"lagged\"";
+            c.awaitCondition(() -> {
+                String s = scrape(c, coordinator[0]);
+                for (int p = 0; p < 3; p++) {
+                    if (value(s, "tributary_consumergroup_lag{" + labels.formatted(p) + "}") != ends[p] - committed[p]) {
+                        return false;
+                    }
+                }
+                return true;
+            }, 30_000, "lag of every partition on coordinator " + coordinator[0]);
+            String s = scrape(c, coordinator[0]);
+            for (int p = 0; p < 3; p++) {
+                assertEquals(committed[p], value(s, "tributary_consumergroup_current_offset{" + labels.formatted(p) + "}"), s);
+            }
+            assertEquals(30, value(s, "tributary_consumergroup_lag_sum{group=\"" + group + "\",topic=\"lagged\"}"), s);
+            assertEquals(0, value(s, "tributary_consumergroup_members{group=\"" + group + "\"}"));
+            assertEquals(1, value(s, "tributary_consumergroup_state{group=\"" + group + "\",state=\"Empty\"}"));
+            assertEquals(30, sum(c, "tributary_consumergroup_lag_sum{group=\"" + group + "\",topic=\"lagged\"}"),
+                    "only the coordinator reports the group");
         }
     }
 }
