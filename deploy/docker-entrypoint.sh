@@ -18,7 +18,7 @@
 #   ZK_MY_ID [hostname ordinal + 1]  ZK_CLIENT_PORT [2181]  ZK_CLIENT_ADDRESS [0.0.0.0]  ZK_DATA_DIR [/var/lib/zookeeper]
 #   ZK_SERVERS  comma-separated server.N=host:quorumPort:electionPort (empty: standalone)
 # Both: TRIBUTARY_HOME [/opt/tributary]  TRIBUTARY_HEAP_OPTS [-Xms1g -Xmx1g; ZooKeeper -Xmx512m]
-#       TRIBUTARY_JVM_OPTS [empty]  TRIBUTARY_LOG_DIR [$TRIBUTARY_HOME/logs]
+#       TRIBUTARY_JVM_OPTS [empty]  TRIBUTARY_LOG_DIR [$TRIBUTARY_HOME/logs]  TRIBUTARY_LOG_FORMAT [text; json: JSON lines on stdout]
 set -euo pipefail
 
 home="${TRIBUTARY_HOME:-/opt/tributary}"
@@ -92,6 +92,7 @@ broker() {
   # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
   exec "$java_bin" ${TRIBUTARY_HEAP_OPTS:--Xms1g -Xmx1g} ${TRIBUTARY_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$home/config/log4j2.xml" -Dtributary.log.dir="$log_dir" -Dtributary.log.name=server \
+    -Dtributary.log.format="${TRIBUTARY_LOG_FORMAT:-text}" \
     -cp "$classpath" io.tributary.broker.server.BrokerMain "$config"
 }
 
@@ -121,6 +122,7 @@ zookeeper() {
   # shellcheck disable=SC2086
   exec "$java_bin" ${TRIBUTARY_HEAP_OPTS:--Xmx512m} ${TRIBUTARY_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$home/config/log4j2.xml" -Dtributary.log.dir="$log_dir" -Dtributary.log.name=zookeeper \
+    -Dtributary.log.format="${TRIBUTARY_LOG_FORMAT:-text}" \
     -Dtributary.zookeeper.log.level=info -Dzookeeper.admin.enableServer=false \
     -cp "$classpath" org.apache.zookeeper.server.quorum.QuorumPeerMain "$cfg"
 }

@@ -34,7 +34,8 @@ Status lines look like:
   broker=1 port=9092 pid=12345 health=SERVING controller=yes
   broker=2 port=9093 pid=- health=STOPPED controller=no
   bootstrap=127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094
-Environment: JAVA_HOME, BROKER_HEAP_OPTS (default -Xmx512m), BROKER_JVM_OPTS (extra JVM flags).
+Environment: JAVA_HOME, BROKER_HEAP_OPTS (default -Xmx512m), BROKER_JVM_OPTS (extra JVM flags),
+  TRIBUTARY_LOG_FORMAT (text, or json for JSON lines).
 USAGE
 }
 
@@ -159,7 +160,7 @@ start_broker() {
   # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
   start_daemon "$(broker_pidfile "$i")" "$(broker_log "$i")" \
     "$JAVA_BIN" ${BROKER_HEAP_OPTS:--Xmx512m} ${BROKER_JVM_OPTS:-} \
-    -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" \
+    -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" -Dtributary.log.format="${TRIBUTARY_LOG_FORMAT:-text}" \
     -cp "$TRIBUTARY_CP" io.tributary.broker.server.BrokerMain "$(broker_props "$i")"
 }
 

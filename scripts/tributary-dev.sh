@@ -24,7 +24,8 @@ Options:
   --metrics-port M  port of http://127.0.0.1:M/metrics (default P+312, i.e. 9404)
   --timeout S   how long start waits (default 120; the first build is not counted)
   -h, --help    this help
-Environment: JAVA_HOME, DEV_HEAP_OPTS (default -Xmx512m), DEV_JVM_OPTS (extra JVM flags).
+Environment: JAVA_HOME, DEV_HEAP_OPTS (default -Xmx512m), DEV_JVM_OPTS (extra JVM flags),
+  TRIBUTARY_LOG_FORMAT (text, or json for JSON lines).
 USAGE
 }
 
@@ -93,7 +94,7 @@ do_start() {
   : >"$logfile"
   # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
   start_daemon "$pidfile" "$logfile" "$JAVA_BIN" ${DEV_HEAP_OPTS:--Xmx512m} ${DEV_JVM_OPTS:-} \
-    -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" \
+    -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" -Dtributary.log.format="${TRIBUTARY_LOG_FORMAT:-text}" \
     -cp "$TRIBUTARY_CP" io.tributary.broker.dev.DevCluster --dir "$dir" --port "$DEV_PORT" --zk-port "$DEV_ZK_PORT" \
     --metrics-port "$DEV_METRICS_PORT"
   info "starting one broker with an embedded ZooKeeper (pid $(pidfile_pid "$pidfile"), data under $dir)..."

@@ -30,7 +30,8 @@ reuse them. Status lines look like:
   node=2 client_port=2182 pid=12346 mode=leader state=running
   node=3 client_port=2183 pid=- mode=- state=stopped
   connect=127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
-Environment: JAVA_HOME, ZK_HEAP_OPTS (default -Xmx256m), ZK_JVM_OPTS (extra JVM flags).
+Environment: JAVA_HOME, ZK_HEAP_OPTS (default -Xmx256m), ZK_JVM_OPTS (extra JVM flags),
+  TRIBUTARY_LOG_FORMAT (text, or json for JSON lines).
 USAGE
 }
 
@@ -131,7 +132,7 @@ start_node() {
   # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
   start_daemon "$(node_pidfile "$n")" "$(node_log "$n")" \
     "$JAVA_BIN" ${ZK_HEAP_OPTS:--Xmx256m} ${ZK_JVM_OPTS:-} \
-    -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" -Dtributary.zookeeper.log.level=info \
+    -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" -Dtributary.log.format="${TRIBUTARY_LOG_FORMAT:-text}" -Dtributary.zookeeper.log.level=info \
     -Dzookeeper.admin.enableServer=false \
     -cp "$TRIBUTARY_CP" org.apache.zookeeper.server.quorum.QuorumPeerMain "$(node_cfg "$n")"
 }

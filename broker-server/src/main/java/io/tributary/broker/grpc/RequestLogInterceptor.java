@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -96,9 +97,7 @@ public final class RequestLogInterceptor implements ServerInterceptor {
                     open.decrementAndGet();
                 }
                 if (requestLog.isDebugEnabled()) {
-                    requestLog.debug("principal={} client={} rpc={} topics={} messages={} durationMs={} error={} status={}",
-                            principal, client, rpc, state.topics == null ? "[]" : state.topics, state.messages,
-                            String.format("%.3f", (System.nanoTime() - startNanos) / 1e6), error, status.getCode());
+                    logRequest(principal, client, rpc, state, startNanos, error.name(), status.getCode().name());
                 }
                 super.close(status, trailers);
             }
@@ -129,14 +128,28 @@ public final class RequestLogInterceptor implements ServerInterceptor {
                         type.completed(startNanos);
                     }
                     if (requestLog.isDebugEnabled()) {
-                        requestLog.debug("principal={} client={} rpc={} topics={} messages={} durationMs={} cancelled",
-                                principal, client, rpc, state.topics == null ? "[]" : state.topics, state.messages,
-                                String.format("%.3f", (System.nanoTime() - startNanos) / 1e6));
+                        logRequest(principal, client, rpc, state, startNanos, ErrorCode.NONE.name(), Status.Code.CANCELLED.name());
                     }
                 }
                 super.onCancel();
             }
         };
+    }
+
+    /**
+     * One request-log line: readable as text, and with the same facts as key-value pairs, which the JSON layout
+     * writes as fields of their own.
+     */
+    private static void logRequest(String principal, String client, String rpc, CallState state, long startNanos,
+                                   String error, String status) {
+        String topics = state.topics == null ? "" : String.join(",", state.topics);
+        String durationMs = String.format(Locale.ROOT, "%.3f", (System.nanoTime() - startNanos) / 1e6);
+        requestLog.atDebug()
+                .addKeyValue("principal", principal).addKeyValue("client", client).addKeyValue("rpc", rpc)
+                .addKeyValue("topics", topics).addKeyValue("messages", state.messages).addKeyValue("duration_ms", durationMs)
+                .addKeyValue("error", error).addKeyValue("status", status)
+                .log("principal={} client={} rpc={} topics=[{}] messages={} durationMs={} error={} status={}",
+                        principal, client, rpc, topics, state.messages, durationMs, error, status);
     }
 
     /**

@@ -13,7 +13,6 @@ import io.tributary.broker.partition.LeaderState;
 import io.tributary.broker.partition.IsrChangeStats;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
-import io.tributary.broker.replication.ReplicaFetcherManager;
 import io.tributary.coordination.BrokerCoordination;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.CoordinationStats;
@@ -33,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * One broker's metrics: its own registry (several brokers may share a JVM in tests), the traffic counters, gauges of
@@ -143,7 +143,7 @@ public final class BrokerMetrics implements MetadataListener, AutoCloseable {
     }
 
     /** ISR changes of the partitions this broker leads, and how far behind its followed partitions are. */
-    public void registerReplication(IsrChangeStats isr, ReplicaFetcherManager fetchers) {
+    public void registerReplication(IsrChangeStats isr, LongSupplier replicaFetcherMaxLag) {
         CounterWithCallback.builder().name("tributary_server_isr_shrinks")
                 .help("ISR shrinks of partitions led here, by this broker or the controller (Kafka: ReplicaManager IsrShrinksPerSec)")
                 .callback(cb -> cb.call(isr.shrinks())).register(registry);
@@ -152,7 +152,7 @@ public final class BrokerMetrics implements MetadataListener, AutoCloseable {
                 .callback(cb -> cb.call(isr.expands())).register(registry);
         GaugeWithCallback.builder().name("tributary_replica_fetcher_max_lag")
                 .help("Largest lag in records of any partition this broker follows (Kafka: ReplicaFetcherManager MaxLag)")
-                .callback(cb -> cb.call(fetchers.maxLag())).register(registry);
+                .callback(cb -> cb.call(replicaFetcherMaxLag.getAsLong())).register(registry);
     }
 
     /**

@@ -158,7 +158,7 @@ public final class BrokerServer implements AutoCloseable {
             partitionManager.addReplicaRoleHooks(fetcherManager);
             groupCoordinator = new GroupCoordinator(ComponentConfigs.group(config), partitionManager, logManager, autoCreator, time);
             partitionManager.addReplicaRoleHooks(groupCoordinator);
-            metrics.registerReplication(partitionManager.isrChanges(), fetcherManager);
+            metrics.registerReplication(partitionManager.isrChanges(), fetcherManager::maxLag);
             metrics.registerLogDirs(config.logDirs());
             metrics.registerConsumerLag(new ConsumerLagMetrics(groupCoordinator::snapshot, partitionManager, peers,
                     config.metricsConsumerLagRefreshMs()));

@@ -116,14 +116,17 @@ class BrokerMetricsTest {
             }
 
             int follower = c.runningBrokers().keySet().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            // Relative to before: under load a follower may also lag briefly on its own, which is a real shrink too.
+            double shrinksBefore = value(c, leader, "tributary_server_isr_shrinks_total");
+            double expandsBefore = value(c, leader, "tributary_server_isr_expands_total");
             c.stopBroker(follower);
             c.awaitCondition(() -> value(c, leader, "tributary_server_under_replicated_partitions") == 1, 30_000,
                     "the leader reporting metered-0 under-replicated after broker " + follower + " stopped");
-            assertEquals(1, value(c, leader, "tributary_server_isr_shrinks_total"), "one shrink: the stopped follower left the ISR");
+            assertTrue(value(c, leader, "tributary_server_isr_shrinks_total") >= shrinksBefore + 1, "the stopped follower left the ISR");
             c.startBroker(follower);
             c.awaitCondition(() -> value(c, leader, "tributary_server_under_replicated_partitions") == 0, 60_000,
                     "metered-0 fully replicated again after broker " + follower + " rejoined");
-            assertEquals(1, value(c, leader, "tributary_server_isr_expands_total"), "one expansion: it came back");
+            assertTrue(value(c, leader, "tributary_server_isr_expands_total") >= expandsBefore + 1, "it came back into the ISR");
             assertEquals(0, value(c, follower, "tributary_replica_fetcher_max_lag"), "the rejoined follower caught up");
 
             // A controller failover: the sum is 1 again once a new controller is elected.
