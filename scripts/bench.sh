@@ -46,7 +46,9 @@ Environment (Tributary side; the Kafka side reads its own KAFKA_BENCH_* knobs, s
   listens on +i-1), TRIBUTARY_BENCH_BROKER_HEAP (-Xms1g -Xmx1g), TRIBUTARY_BENCH_ZK_HEAP (-Xms512m -Xmx512m),
   TRIBUTARY_BENCH_TOOL_HEAP (-Xmx512m), TRIBUTARY_BENCH_JVM_OPTS (Kafka's KAFKA_JVM_PERFORMANCE_OPTS),
   TRIBUTARY_BENCH_BROKER_OPTS (extra broker JVM flags, e.g. a JFR recording), TRIBUTARY_BENCH_TOOL_OPTS (extra tool
-  JVM flags), TRIBUTARY_BENCH_KAFKA_DIR (Kafka harness, default <repo>/../shared/bench/kafka), JAVA_HOME.
+  JVM flags), TRIBUTARY_BENCH_KAFKA_DIR (Kafka harness, default <repo>/../shared/bench/kafka), JAVA_HOME,
+  TRIBUTARY_BENCH_METRICS (1: brokers serve /metrics on their port + 312 and are scraped every
+  TRIBUTARY_BENCH_SCRAPE_S (5) seconds, as a Prometheus would; 0: endpoint off; the counters run either way).
 Needs the build output of broker-server and client-sdk (./mvnw -B -pl client-sdk -am install -DskipTests); it never
 builds. The project's jars are copied to the temp directory first, so a rebuild during a run does not disturb it.
 
@@ -321,12 +323,16 @@ touch "$WORK/.tributary-bench"
 PIDS_FILE="$WORK/pids"            # lines: name pid port marker
 CLUSTER_DIR=""                    # data dir of the running cluster (under WORK)
 TOOL_PID=""
+SCRAPER_PID=""
+BENCH_METRICS="${TRIBUTARY_BENCH_METRICS:-1}"
+SCRAPE_S="${TRIBUTARY_BENCH_SCRAPE_S:-5}"
 HZ="$(getconf CLK_TCK)"
 TIMES_FILE="$WORK/.times"
 
 stop_cluster_now() { # LABEL: TERM brokers, wait, KILL leftovers; then ZooKeeper; save logs; delete the data
   local label="$1" group name pid port marker deadline left i
   [[ -n "$CLUSTER_DIR" ]] || return 0
+  if [[ -n "$SCRAPER_PID" ]]; then kill "$SCRAPER_PID" 2>/dev/null || true; wait "$SCRAPER_PID" 2>/dev/null || true; SCRAPER_PID=""; fi
   for group in 'broker-*' 'zookeeper'; do
     local -a pids=() markers=()
     if [[ -f "$PIDS_FILE" ]]; then
@@ -478,6 +484,7 @@ num.partitions=1
 default.replication.factor=1
 auto.create.topics.enable=false
 EOF
+    if [[ "$BENCH_METRICS" == 1 ]]; then echo "metrics.port=$((port + 312))" >>"$CLUSTER_DIR/server-$i.properties"; fi
     # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
     launch "broker-$i" "$port" "$CLUSTER_DIR/server-$i.properties" $BROKER_HEAP $JVM_PERF_OPTS $BROKER_EXTRA_OPTS \
       "-Dlog4j2.configurationFile=$WORK/log4j2-broker.xml" \
@@ -486,6 +493,23 @@ EOF
   done
   wait_until "$n broker(s) SERVING and registered" all_serving "$n"
   log "cluster up: $n broker(s), bootstrap $BOOTSTRAP"
+  start_scraper "$n"
+}
+
+start_scraper() { # N: GET every broker's /metrics every SCRAPE_S seconds until the cluster stops (our own child)
+  [[ "$BENCH_METRICS" == 1 ]] || return 0
+  if ! command -v curl >/dev/null 2>&1; then log "curl not found: /metrics is on but not scraped"; return 0; fi
+  local n="$1"
+  (
+    while :; do
+      for ((i = 1; i <= n; i++)); do
+        curl -s -m 5 -o /dev/null "http://127.0.0.1:$((BROKER_BASE_PORT + i - 1 + 312))/metrics" || true
+      done
+      sleep "$SCRAPE_S"
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  SCRAPER_PID=$!
+  log "scraping /metrics of $n broker(s) every ${SCRAPE_S}s (pid $SCRAPER_PID)"
 }
 
 # ---- CPU accounting (as Kafka's run.sh) -----------------------------------------------------------------------

@@ -197,7 +197,7 @@ public final class BrokerConfig {
             .define(GROUP_MAX_SIZE, INT, 1_000, between(1, 100_000), "Most members one consumer group may have.")
             .define(GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, INT, 5_000, atLeast(1), "Heartbeat interval told to members (at most a third of their session timeout).")
             .define(METRICS_PORT, INT, -1, between(-1, 65_535), "Port of the Prometheus endpoint http://HOST:PORT/metrics on the listener's host (-1: off, 0: a free port).")
-            .define(METRICS_PARTITION_LEVEL_ENABLE, BOOLEAN, true, "Export per-partition log series (size, segments, start and end offset); turn off on brokers with thousands of partitions.")
+            .define(METRICS_PARTITION_LEVEL_ENABLE, BOOLEAN, true, "Export per-partition series (log size, segments, start and end offset; consumer-group lag and committed offset per partition, the per-topic lag sums stay); turn off on brokers with thousands of partitions.")
             .define(METRICS_CONSUMER_LAG_REFRESH_MS, LONG, 5_000L, between(100, 3_600_000), "How often a group coordinator asks the leaders of its groups' partitions for their high watermarks, for consumer-lag metrics (partitions led by the coordinator itself are always current).");
 
     private final Map<String, Object> values;

@@ -43,6 +43,8 @@ import java.util.function.Supplier;
  * every {@code refreshMs} with one ListOffsets call per leader broker. So a scrape's cost is one pass over the
  * groups' committed offsets, and lag for remotely led partitions is at most {@code refreshMs} old. A partition whose
  * end is not known yet (just committed, or its leader did not answer) reports its committed offset but no lag.
+ * Without per-partition series ({@code metrics.partition.level.enable=false}) only the per-topic sums, members and
+ * state are exported, so a broker coordinating thousands of groups keeps its series count bounded by groups x topics.
  *
  * <p>Thread-safe.
  */
@@ -55,11 +57,14 @@ public final class ConsumerLagMetrics implements MultiCollector, Closeable {
     private final PartitionManager partitions;
     private final PeerClient peers;
     private final long refreshMs;
+    private final boolean perPartition;
     /** High watermarks of partitions led by other brokers, as of the last refresh. */
     private final ConcurrentHashMap<TopicPartition, Long> remoteEnds = new ConcurrentHashMap<>();
     private ScheduledExecutorService refresher;
 
-    public ConsumerLagMetrics(Supplier<List<GroupSnapshot>> groups, PartitionManager partitions, PeerClient peers, long refreshMs) {
+    public ConsumerLagMetrics(Supplier<List<GroupSnapshot>> groups, PartitionManager partitions, PeerClient peers, long refreshMs,
+                              boolean perPartition) {
+        this.perPartition = perPartition;
         this.groups = groups;
         this.partitions = partitions;
         this.peers = peers;
@@ -156,12 +161,17 @@ public final class ConsumerLagMetrics implements MultiCollector, Closeable {
             Map<String, Long> sums = new HashMap<>();
             for (Map.Entry<TopicPartition, Long> c : g.committed().entrySet()) {
                 TopicPartition tp = c.getKey();
-                Labels labels = Labels.of("group", g.groupId(), "partition", Integer.toString(tp.partition()), "topic", tp.topic());
-                current.dataPoint(point(c.getValue(), labels));
+                Labels labels = perPartition
+                        ? Labels.of("group", g.groupId(), "partition", Integer.toString(tp.partition()), "topic", tp.topic()) : null;
+                if (perPartition) {
+                    current.dataPoint(point(c.getValue(), labels));
+                }
                 long end = endOffset(tp);
                 if (end >= 0) {
                     long l = Math.max(0, end - c.getValue());
-                    lag.dataPoint(point(l, labels));
+                    if (perPartition) {
+                        lag.dataPoint(point(l, labels));
+                    }
                     sums.merge(tp.topic(), l, Long::sum);
                 }
             }

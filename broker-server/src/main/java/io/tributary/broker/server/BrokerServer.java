@@ -161,7 +161,7 @@ public final class BrokerServer implements AutoCloseable {
             metrics.registerReplication(partitionManager.isrChanges(), fetcherManager::maxLag);
             metrics.registerLogDirs(config.logDirs());
             metrics.registerConsumerLag(new ConsumerLagMetrics(groupCoordinator::snapshot, partitionManager, peers,
-                    config.metricsConsumerLagRefreshMs()));
+                    config.metricsConsumerLagRefreshMs(), config.metricsPartitionLevelEnable()));
 
             server = buildServer(List.of(
                     new ProducerService(produceHandler, new ProducerIdManager(config.brokerId(),

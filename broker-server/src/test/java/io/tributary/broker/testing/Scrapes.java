@@ -20,17 +20,22 @@ public final class Scrapes {
 
     /** The Prometheus text exposition of {@code broker}'s endpoint. */
     public static String scrape(EmbeddedCluster c, int broker) {
+        return scrape(c, broker, "text/plain").body();
+    }
+
+    /** The exposition in the format {@code accept} asks for (OpenMetrics: {@code application/openmetrics-text}). */
+    public static HttpResponse<String> scrape(EmbeddedCluster c, int broker, String accept) {
         int port = c.broker(broker).metricsPort();
         if (port <= 0) {
             throw new AssertionError("broker " + broker + " does not serve /metrics (metrics.port " + port + ")");
         }
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Accept", accept).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new AssertionError("GET /metrics of broker " + broker + ": HTTP " + r.statusCode());
             }
-            return r.body();
+            return r;
         } catch (IOException e) {
             throw new AssertionError("scraping broker " + broker, e);
         } catch (InterruptedException e) {
