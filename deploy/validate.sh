@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Validates deploy/ without a container engine or a Kubernetes cluster:
 #   1. every YAML file parses (python3 + PyYAML), and the Kubernetes objects are consistent (selectors match pod
-#      labels, StatefulSets name an existing headless Service, probe ports are container ports, PDBs select pods);
+#      labels, StatefulSets name an existing headless Service, probe ports are container ports, PDBs select pods,
+#      the ServiceMonitor's port is a Service port that leads to a container port);
 #      `kubectl kustomize deploy/k8s` renders if kubectl is installed;
-#   2. every file the Dockerfile copies and every config the entry point reads exists;
-#   3. the image's start commands run on this machine: the runtime layout of the image (/opt/tributary/{lib,config,bin})
+#   2. monitoring: `promtool check rules`, `promtool test rules` and `promtool check config` if promtool is installed;
+#      every metric the rules and the Grafana dashboard read is in prometheus/metric-names.txt (or is a recording
+#      rule), and every tributary_* name there is registered in broker-server's sources; the PrometheusRule in
+#      k8s/monitoring.yaml has the rules of prometheus/alerts.yml; Grafana's provisioning matches the dashboard;
+#   3. every file the Dockerfile copies and every config the entry point reads exists;
+#   4. the image's start commands run on this machine: the runtime layout of the image (/opt/tributary/{lib,config,bin})
 #      is assembled from the build exactly as the Dockerfile does (./mvnw -Pdist, same copies), then
 #      docker-entrypoint.sh runs "zookeeper" (standalone, 127.0.0.1) and "broker" against it, "zk-healthcheck" and
 #      "healthcheck" must pass, and both stop cleanly on SIGTERM.
@@ -20,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --no-build) build=0; shift ;;
     --zk-port) zk_port="$2"; shift 2 ;;
     --broker-port) broker_port="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -81,6 +86,27 @@ for f, o in objs:
         sel = o["spec"]["selector"].get("matchLabels", o["spec"]["selector"])
         if not any(all(l.get(k) == v for k, v in sel.items()) for l in pod_labels):
             errors.append(f"{o['kind']} {o['metadata']['name']}: selector {sel} matches no pod template")
+# A ServiceMonitor scrapes the Services it selects through their port of the endpoint's name; that port must lead
+# to a container port of the pods behind the Service.
+pods = [(o["spec"]["template"]["metadata"]["labels"], o["spec"]["template"]["spec"]["containers"])
+        for f, o in objs if o["kind"] == "StatefulSet"]
+for f, o in objs:
+    if o["kind"] != "ServiceMonitor":
+        continue
+    sel = o["spec"]["selector"].get("matchLabels", {})
+    selected = [s for (ns, _), s in services.items() if ns == o["metadata"].get("namespace")
+                and all(s["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())]
+    for ep in o["spec"]["endpoints"]:
+        with_port = [(s, p) for s in selected for p in s["spec"]["ports"] if p.get("name") == ep["port"]]
+        if not with_port:
+            errors.append(f"ServiceMonitor {o['metadata']['name']}: no Service it selects has a port named {ep['port']}")
+        for s, p in with_port:
+            target = p.get("targetPort", p["port"])
+            behind = [c for labels, cs in pods if all(labels.get(k) == v for k, v in s["spec"]["selector"].items())
+                      for c in cs]
+            if not any(target in {cp.get("name") for cp in c.get("ports", [])} | {cp["containerPort"] for cp in c.get("ports", [])}
+                       for c in behind):
+                errors.append(f"Service {s['metadata']['name']}: port {p['name']} leads to {target}, not a container port")
 if errors:
     print("\n".join("FAIL: " + e for e in errors))
     sys.exit(1)
@@ -91,7 +117,113 @@ if command -v kubectl >/dev/null 2>&1; then
   ok "kubectl kustomize deploy/k8s renders"
 fi
 
-# ---- 2. referenced files
+# ---- 2. monitoring
+prom="$deploy/prometheus"
+if command -v promtool >/dev/null 2>&1; then
+  out="$(promtool check rules "$prom/alerts.yml" 2>&1)" || { echo "$out"; fail "promtool check rules deploy/prometheus/alerts.yml"; }
+  out="$(cd "$prom" && promtool test rules alerts-test.yml 2>&1)" || { echo "$out"; fail "promtool test rules deploy/prometheus/alerts-test.yml"; }
+  out="$(promtool check config "$prom/prometheus.yml" 2>&1)" || { echo "$out"; fail "promtool check config deploy/prometheus/prometheus.yml"; }
+  ok "promtool: alerts.yml valid; alerts-test.yml passes ($(grep -c '^  - interval:' "$prom/alerts-test.yml") groups, $(grep -c 'eval_time:' "$prom/alerts-test.yml") checks); prometheus.yml valid"
+else
+  echo "skipped: promtool not installed (apt-get install prometheus)"
+fi
+python3 - "$deploy" "$root" <<'PY' || fail "monitoring validation"
+import glob, json, os, re, sys
+import yaml
+deploy, root = sys.argv[1], sys.argv[2]
+errors = []
+
+# The metric names a PromQL expression reads: identifiers that are neither a function or aggregation (followed by
+# "(") nor a keyword, outside strings, label matchers, ranges and by/without/on/ignoring/group_* label lists.
+# Grafana's $variables only occur in those places or stand alone.
+KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset",
+            "inf", "nan"}
+def metric_names(expr):
+    e = re.sub(r'"(?:[^"\\]|\\.)*"' r"|'(?:[^'\\]|\\.)*'|`[^`]*`", '""', expr)
+    e = re.sub(r"\{[^}]*\}", " ", e)
+    e = re.sub(r"\[[^\]]*\]", " ", e)
+    e = re.sub(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)
+    e = re.sub(r"\$\{?\w+\}?", " ", e)
+    e = re.sub(r"(?<![\w:])\d[\w.]*", " ", e)
+    return {m.group(0) for m in re.finditer(r"[A-Za-z_:][\w:]*", e)
+            if not e[m.end():].lstrip().startswith("(") and m.group(0).lower() not in KEYWORDS}
+
+known = {}
+for line in open(os.path.join(deploy, "prometheus", "metric-names.txt")):
+    fields = line.split("#", 1)[0].split()
+    if fields:
+        known[fields[0]] = fields[1]
+series_of = {"histogram": ("_bucket", "_sum", "_count"), "summary": ("_sum", "_count")}
+readable = {n for n, kind in known.items() if kind not in series_of}
+readable |= {n + s for n, kind in known.items() for s in series_of.get(kind, ())}
+rules = yaml.safe_load(open(os.path.join(deploy, "prometheus", "alerts.yml")))
+recorded = {r["record"] for g in rules["groups"] for r in g["rules"] if "record" in r}
+
+exprs = [("alerts.yml " + r.get("alert", r.get("record")), r["expr"]) for g in rules["groups"] for r in g["rules"]]
+dash_file = os.path.join(deploy, "grafana", "tributary-dashboard.json")
+try:
+    dash = json.load(open(dash_file))
+except ValueError as e:
+    sys.exit(f"FAIL: {dash_file} is not valid JSON: {e}")
+panels = [p for top in dash["panels"] for p in [top] + top.get("panels", [])]
+for p in panels:
+    for t in p.get("targets", []):
+        exprs.append((f"dashboard panel {p['title']!r}", t["expr"]))
+variables = dash["templating"]["list"]
+for v in variables:
+    if v["type"] == "query":
+        q = v["query"]["query"] if isinstance(v["query"], dict) else v["query"]
+        m = re.fullmatch(r"\s*label_values\((.*),\s*\w+\s*\)\s*", q) or re.fullmatch(r"\s*query_result\((.*)\)\s*", q)
+        exprs.append((f"dashboard variable {v['name']}", m.group(1) if m else q))
+for where, expr in exprs:
+    for name in sorted(metric_names(expr) - readable - recorded):
+        errors.append(f"{where} reads {name}, which is neither in prometheus/metric-names.txt nor a recording rule")
+
+# The list follows the broker: a tributary_* name that broker-server no longer registers is a stale entry.
+java = glob.glob(os.path.join(root, "broker-server", "src", "main", "java", "**", "*.java"), recursive=True)
+if java:
+    sources = "".join(open(f, encoding="utf-8").read() for f in java)
+    for name in known:
+        base = name[:-len("_total")] if name.endswith("_total") else name
+        if name.startswith("tributary_") and f'"{name}"' not in sources and f'"{base}"' not in sources:
+            errors.append(f"prometheus/metric-names.txt lists {name}, which broker-server's sources do not register")
+else:
+    print("skip: broker-server sources not found, metric-names.txt not compared with them")
+
+# Grafana: every panel queries the DS_PROMETHEUS variable, whose default is the provisioned data source; the
+# dashboard provider reads the directory compose mounts the dashboard into; panel ids are unique.
+ds = yaml.safe_load(open(os.path.join(deploy, "grafana", "provisioning", "datasources", "prometheus.yml")))
+ds_var = [v for v in variables if v["type"] == "datasource" and v["name"] == "DS_PROMETHEUS"]
+if not ds_var or ds_var[0]["current"]["value"] not in {d["uid"] for d in ds["datasources"]}:
+    errors.append("dashboard: variable DS_PROMETHEUS must default to the uid of the provisioned data source")
+for p in panels:
+    if p["type"] != "row" and p.get("datasource", {}).get("uid") != "${DS_PROMETHEUS}":
+        errors.append(f"dashboard panel {p['title']!r}: datasource is not ${{DS_PROMETHEUS}}")
+ids = [p["id"] for p in panels]
+if len(ids) != len(set(ids)):
+    errors.append("dashboard: panel ids are not unique")
+providers = yaml.safe_load(open(os.path.join(deploy, "grafana", "provisioning", "dashboards", "tributary.yml")))
+compose = yaml.safe_load(open(os.path.join(deploy, "docker-compose.yml")))
+mounts = dict(v.split(":")[:2] for v in compose["services"]["grafana"]["volumes"])
+target = mounts.get("./grafana/tributary-dashboard.json")
+if not target or os.path.dirname(target) not in {p["options"]["path"] for p in providers["providers"]}:
+    errors.append("compose: grafana must mount ./grafana/tributary-dashboard.json into a dashboard provider's path")
+
+# Kubernetes evaluates exactly the rules that Prometheus loads in compose.
+k8s_rules = [d for d in yaml.safe_load_all(open(os.path.join(deploy, "k8s", "monitoring.yaml")))
+             if d and d.get("kind") == "PrometheusRule"]
+if len(k8s_rules) != 1 or k8s_rules[0]["spec"]["groups"] != rules["groups"]:
+    errors.append("k8s/monitoring.yaml: the PrometheusRule's groups differ from prometheus/alerts.yml;"
+                  " run deploy/prometheus/sync-k8s-rules.sh")
+if errors:
+    print("\n".join("FAIL: " + e for e in errors))
+    sys.exit(1)
+print(f"ok: the {len(exprs)} expressions of alerts.yml and the dashboard read only the {len(known)} metrics of"
+      f" metric-names.txt (tributary_* all registered by broker-server) and {len(recorded)} recording rules")
+print("ok: the dashboard matches Grafana's provisioning; k8s/monitoring.yaml has the rules of alerts.yml")
+PY
+
+# ---- 3. referenced files
 cd "$root"
 while read -r src; do
   [[ -e "$src" ]] || fail "the Dockerfile copies $src, which does not exist"
@@ -103,7 +235,7 @@ bash -n deploy/docker-entrypoint.sh || fail "docker-entrypoint.sh has a syntax e
 ok "files the Dockerfile copies exist; entry point parses"
 [[ $skip_run == 1 ]] && { echo "validation passed (run skipped)"; exit 0; }
 
-# ---- 3. the image's start commands, run directly
+# ---- 4. the image's start commands, run directly
 stage="$(mktemp -d "${TMPDIR:-/tmp}/tributary-image.XXXXXX")"
 pids=()
 cleanup() {
