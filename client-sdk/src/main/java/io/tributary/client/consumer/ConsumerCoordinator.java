@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  * earlier one (the broker may run two unary calls concurrently); commitSync waits for its own commit, bounded by its
  * timeout; commitAsync callbacks are handed back and run on the consumer's thread in commit order.
  *
+ * <p>It also counts this member's rebalances and times them and the commits, in the consumer's metrics.
+ *
  * <p>Not thread-safe: called by the consumer's thread only, under {@link TributaryConsumer}'s single-thread guard.
  */
 final class ConsumerCoordinator {
@@ -79,6 +81,7 @@ final class ConsumerCoordinator {
     private final Partitions partitions;
     private final Supplier<Set<String>> allTopics;
     private final Runnable wakeConsumer;
+    private final ConsumerMetrics metrics;
     private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
     private MembershipManager membership;
     private ExecutorService committer;
@@ -96,7 +99,7 @@ final class ConsumerCoordinator {
     private int appliedGeneration = -1;
 
     ConsumerCoordinator(ConsumerConfig config, String clientId, GroupsClient groups, ChannelPool channels, Partitions partitions,
-                        Supplier<Set<String>> allTopics, Runnable wakeConsumer) {
+                        Supplier<Set<String>> allTopics, Runnable wakeConsumer, ConsumerMetrics metrics) {
         this.config = config;
         this.groupId = config.groupId().orElseThrow();
         this.clientId = clientId;
@@ -105,6 +108,7 @@ final class ConsumerCoordinator {
         this.partitions = partitions;
         this.allTopics = allTopics;
         this.wakeConsumer = wakeConsumer;
+        this.metrics = metrics;
         this.nextAutoCommitMs = System.currentTimeMillis() + config.autoCommitIntervalMs();
     }
 
@@ -372,13 +376,18 @@ final class ConsumerCoordinator {
     private RuntimeException applyMembershipEvents() {
         List<MembershipManager.Event> events = membership().drainEvents();
         RuntimeException listenerError = null;
+        Long supersededStartNanos = null;
         for (int i = 0; i < events.size(); i++) {
             MembershipManager.Event e = events.get(i);
             if (e instanceof MembershipManager.Assigned a) {
+                long startNanos = supersededStartNanos != null && supersededStartNanos - a.rebalanceStartNanos() < 0
+                        ? supersededStartNanos : a.rebalanceStartNanos();
                 if (i + 1 < events.size() && events.get(i + 1) instanceof MembershipManager.Assigned) {
+                    supersededStartNanos = startNanos; // the rebalance the next one completes began with this one
                     continue; // each Assignment is the whole target: only the latest matters
                 }
-                listenerError = first(listenerError, apply(a));
+                supersededStartNanos = null;
+                listenerError = first(listenerError, apply(a, startNanos));
             } else if (e instanceof MembershipManager.Lost l) {
                 listenerError = first(listenerError, loseAll(l));
                 if (l.fatal()) {
@@ -391,7 +400,8 @@ final class ConsumerCoordinator {
         return listenerError;
     }
 
-    private RuntimeException apply(MembershipManager.Assigned a) {
+    /** @param rebalanceStartNanos when the rebalance this assignment completes began, for the rebalance latency */
+    private RuntimeException apply(MembershipManager.Assigned a, long rebalanceStartNanos) {
         Set<TopicPartition> owned = partitions.owned();
         if (a.incarnation() == appliedIncarnation && a.generation() == appliedGeneration && a.partitions().equals(owned)) {
             // The same Assignment again (a resumed stream re-sends it): nothing moved, so no listener call.
@@ -416,6 +426,7 @@ final class ConsumerCoordinator {
         error = first(error, invokeListener("onPartitionsAssigned", added, l -> l.onPartitionsAssigned(added)));
         log.info("group {}: generation {} ({}): revoked {}, added {}, owning {}{}", groupId, a.generation(), a.assignor(), revoked,
                 added, new TreeSet<>(a.partitions()), a.pending().isEmpty() ? "" : ", pending " + new TreeSet<>(a.pending()));
+        metrics.rebalanced(rebalanceStartNanos);
         membership().acknowledge(a.incarnation(), a.generation(), a.partitions());
         return error;
     }
@@ -505,7 +516,7 @@ final class ConsumerCoordinator {
                     .setPartition(tp.partition()).setOffset(o.offset()).setLeaderEpoch(o.leaderEpochOrUnknown()).setMetadata(o.metadata())));
             Map<TopicPartition, TributaryException> outcome;
             try {
-                outcome = groups.commitOffsets(request.build(), deadlineMs);
+                outcome = timedCommit(request.build(), deadlineMs);
             } catch (TributaryException e) {
                 if (e.error() == ErrorCode.ILLEGAL_GENERATION && insideGroup && awaitNewerGeneration(id, deadlineMs)) {
                     continue;
@@ -519,6 +530,16 @@ final class ConsumerCoordinator {
             }
             log.debug("group {}: committed {} as member '{}' generation {}", groupId, offsets, id.memberId(), id.generation());
             return;
+        }
+    }
+
+    /** Commit thread: one commit call to the coordinator, timed for the commit latency whatever its outcome. */
+    private Map<TopicPartition, TributaryException> timedCommit(CommitOffsetsRequest request, long deadlineMs) {
+        long startNanos = System.nanoTime();
+        try {
+            return groups.commitOffsets(request, deadlineMs);
+        } finally {
+            metrics.commitCompleted(startNanos);
         }
     }
 

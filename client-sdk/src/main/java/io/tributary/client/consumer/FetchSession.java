@@ -28,12 +28,15 @@ import java.util.concurrent.BlockingQueue;
  * <p>The stream has no gRPC deadline: it lives as long as the assignment. Liveness comes from the broker's
  * empty responses every fetch.max.wait.ms and from keepalive pings on the channel.
  *
+ * <p>The broker answers credits in the order they were granted, so the session keeps each outstanding credit's grant
+ * time: a response's fetch latency is the time since the oldest one (see {@link ConsumerMetrics}).
+ *
  * <p>Methods are called from the consumer's thread only; gRPC's threads only put events on the consumer's
  * queue.
  */
 final class FetchSession implements ClientResponseObserver<FetchRequest, FetchResponse> {
-    /** Data pushed by a session. */
-    record Data(FetchSession session, FetchResponse response) {
+    /** Data pushed by a session; {@code receivedNanos} is {@link System#nanoTime()} at its arrival. */
+    record Data(FetchSession session, FetchResponse response, long receivedNanos) {
     }
 
     /** A session's stream ended. */
@@ -45,6 +48,10 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
     private final Set<TopicPartition> partitions = new HashSet<>();
     private ClientCallStreamObserver<FetchRequest> requests;
     private int outstandingCredits;
+    /** Grant times of the outstanding credits, oldest at {@link #grantHead}: a ring of {@link #grantCount} entries. */
+    private long[] grantNanos = new long[4];
+    private int grantHead;
+    private int grantCount;
     private volatile boolean failed;
     /** When the broker last answered (or the session opened); written by gRPC threads, read by the consumer's. */
     private volatile long lastResponseMs = System.currentTimeMillis();
@@ -62,6 +69,7 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
         session.requests.onNext(FetchRequest.newBuilder().setOpen(settings.toBuilder().addAllPartitions(initial.values())).build());
         session.partitions.addAll(initial.keySet());
         session.outstandingCredits = settings.getInitialCredits();
+        session.granted(settings.getInitialCredits(), System.nanoTime());
         return session;
     }
 
@@ -73,7 +81,7 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
     @Override
     public void onNext(FetchResponse response) {
         lastResponseMs = System.currentTimeMillis();
-        events.add(new Data(this, response));
+        events.add(new Data(this, response, System.nanoTime()));
     }
 
     @Override
@@ -130,8 +138,35 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
         partitions.remove(tp);
     }
 
-    void onResponseReceived() {
+    /**
+     * A response arrived at {@code receivedNanos}: it used up the oldest outstanding credit.
+     *
+     * @return nanoseconds since that credit was granted, or -1 when the session knew of no outstanding credit
+     */
+    long onResponseReceived(long receivedNanos) {
         outstandingCredits = Math.max(0, outstandingCredits - 1);
+        if (grantCount == 0) {
+            return -1;
+        }
+        long grantedAt = grantNanos[grantHead];
+        grantHead = (grantHead + 1) % grantNanos.length;
+        grantCount--;
+        return Math.max(0, receivedNanos - grantedAt);
+    }
+
+    private void granted(int credits, long nowNanos) {
+        if (grantCount + credits > grantNanos.length) {
+            long[] grown = new long[Math.max(grantNanos.length * 2, grantCount + credits)];
+            for (int i = 0; i < grantCount; i++) {
+                grown[i] = grantNanos[(grantHead + i) % grantNanos.length];
+            }
+            grantNanos = grown;
+            grantHead = 0;
+        }
+        for (int i = 0; i < credits; i++) {
+            grantNanos[(grantHead + grantCount) % grantNanos.length] = nowNanos;
+            grantCount++;
+        }
     }
 
     /** Tops credits up to {@code target} responses outstanding. */
@@ -144,6 +179,7 @@ final class FetchSession implements ClientResponseObserver<FetchRequest, FetchRe
             }
             requests.onNext(FetchRequest.newBuilder().setCredit(FetchCredit.newBuilder().setResponses(grant)).build());
             outstandingCredits += grant;
+            granted(grant, System.nanoTime());
         }
     }
 

@@ -28,7 +28,8 @@ import java.util.concurrent.BlockingQueue;
  * The consumer's fetch sessions, one per partition leader: which partition is fetched from where, opening and
  * reopening sessions as leaders move or streams fail (with {@code retry.backoff.ms} per broker), and what their
  * pushed data means: records into the {@link FetchBuffer}, partition errors into a reset, a metadata refresh or an
- * error for the application's next poll().
+ * error for the application's next poll(). Each response's latency and size, and each partition's lag, go to the
+ * consumer's metrics.
  *
  * <p>Not thread-safe: the consumer's thread only. gRPC's threads only put session events on the consumer's queue,
  * which the consumer hands to {@link #handle}.
@@ -43,6 +44,7 @@ final class FetchSessionPool {
     private final SubscriptionState subscriptions;
     private final FetchBuffer buffer;
     private final BlockingQueue<Object> events;
+    private final ConsumerMetrics metrics;
     private final int fetchCredits;
     private final Map<Integer, FetchSession> sessions = new HashMap<>();
     private final Map<Integer, Long> sessionRetryAtMs = new HashMap<>();
@@ -50,7 +52,7 @@ final class FetchSessionPool {
     private RuntimeException pendingError;
 
     FetchSessionPool(ConsumerConfig config, String clientId, ChannelPool channels, MetadataManager metadata,
-                     SubscriptionState subscriptions, FetchBuffer buffer, BlockingQueue<Object> events) {
+                     SubscriptionState subscriptions, FetchBuffer buffer, BlockingQueue<Object> events, ConsumerMetrics metrics) {
         this.config = config;
         this.clientId = clientId;
         this.channels = channels;
@@ -58,6 +60,7 @@ final class FetchSessionPool {
         this.subscriptions = subscriptions;
         this.buffer = buffer;
         this.events = events;
+        this.metrics = metrics;
         this.fetchCredits = config.fetchCredits();
     }
 
@@ -197,10 +200,13 @@ final class FetchSessionPool {
             if (sessions.get(d.session().node().id()) != d.session()) {
                 return;
             }
-            d.session().onResponseReceived();
+            long latencyNanos = d.session().onResponseReceived(d.receivedNanos());
+            int bytes = 0;
             for (PartitionData pd : d.response().getPartitionsList()) {
+                bytes += pd.getRecords().size();
                 handlePartitionData(d.session(), pd);
             }
+            metrics.fetchResponse(latencyNanos, bytes);
         }
     }
 
@@ -217,6 +223,7 @@ final class FetchSessionPool {
         st.highWatermark = pd.getHighWatermark();
         st.logStartOffset = pd.getLogStartOffset();
         st.logEndOffset = pd.getLogEndOffset();
+        subscriptions.updateLag(tp, st);
         ByteString records = pd.getRecords();
         if (records.isEmpty()) {
             return;

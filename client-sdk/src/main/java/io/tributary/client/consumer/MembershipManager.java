@@ -72,14 +72,19 @@ final class MembershipManager {
     static final long RECONNECT_BACKOFF_MAX_MS = 2_000;
     /** How often the watchdog looks for a silent coordinator and an overdue poll(). */
     static final long WATCHDOG_PERIOD_MS = 100;
+    private static final long NO_REBALANCE = Long.MIN_VALUE;
 
     /** Something the consumer's thread must apply, in queue order. */
     sealed interface Event permits Assigned, Lost {
     }
 
-    /** The coordinator's latest assignment: the member must own exactly {@code partitions} from now on. */
+    /**
+     * The coordinator's latest assignment: the member must own exactly {@code partitions} from now on.
+     * {@code rebalanceStartNanos} ({@link System#nanoTime()}) is when this member learned of the rebalance that
+     * produced it, for the rebalance latency.
+     */
     record Assigned(int incarnation, String memberId, int generation, String assignor, Set<TopicPartition> partitions,
-                    Set<TopicPartition> pending) implements Event {
+                    Set<TopicPartition> pending, long rebalanceStartNanos) implements Event {
     }
 
     /** The member's partitions are gone (already given to others); {@code fatal} means: do not rejoin, throw {@code cause}. */
@@ -141,6 +146,11 @@ final class MembershipManager {
     private ScheduledFuture<?> heartbeatTask;
     private ScheduledFuture<?> reconnectTask;
     private CompletableFuture<Void> leaveDone;
+    /**
+     * When this member learned that a rebalance is under way and no Assignment has arrived since ({@link System#nanoTime()});
+     * {@link #NO_REBALANCE} otherwise.
+     */
+    private long rebalanceStartNanos = NO_REBALANCE;
 
     MembershipManager(Settings settings, GroupsClient groups, ChannelPool channels, Runnable wakeConsumer) {
         this.settings = settings;
@@ -184,6 +194,7 @@ final class MembershipManager {
         run(() -> {
             topics = List.copyOf(subscribedTopics);
             if (stream != null) {
+                rebalanceStarted();
                 stream.send(MembershipRequest.newBuilder().setSubscription(SubscriptionChange.newBuilder().addAllTopics(topics)).build());
             }
         });
@@ -209,6 +220,7 @@ final class MembershipManager {
     void requestRejoin(String reason) {
         run(() -> {
             if (stream != null) {
+                rebalanceStarted();
                 stream.send(MembershipRequest.newBuilder().setRejoin(Rejoin.newBuilder().setReason(reason)).build());
             }
         });
@@ -340,6 +352,9 @@ final class MembershipManager {
                 .addAllOwned(GroupsClient.byTopic(owned));
         log.debug("group {}: joining via coordinator {} as member '{}' (generation {}, owning {})", settings.groupId(), coordinator,
                 memberId, ackedGeneration, owned);
+        if (memberId.isEmpty()) {
+            rebalanceStarted(); // a new member's join starts the rebalance that gives it its first assignment
+        }
         s.send(MembershipRequest.newBuilder().setJoin(join).build());
     }
 
@@ -365,13 +380,19 @@ final class MembershipManager {
                 var a = response.getAssignment();
                 assignedGeneration = a.getGenerationId();
                 identity.set(new Identity(memberId, assignedGeneration));
+                long startNanos = rebalanceStartNanos != NO_REBALANCE ? rebalanceStartNanos : System.nanoTime();
+                rebalanceStartNanos = NO_REBALANCE;
                 events.add(new Assigned(incarnation, memberId, a.getGenerationId(), a.getAssignor(),
-                        GroupsClient.fromTopics(a.getPartitionsList()), GroupsClient.fromTopics(a.getPendingList())));
+                        GroupsClient.fromTopics(a.getPartitionsList()), GroupsClient.fromTopics(a.getPendingList()), startNanos));
                 wakeConsumer.run();
             }
             case HEARTBEAT_ACK -> {
                 if (response.getHeartbeatAck().getRebalancing()) {
+                    rebalanceStarted();
                     wakeConsumer.run();
+                } else {
+                    // Stable: every member owns its target, so nothing is on its way to this one.
+                    rebalanceStartNanos = NO_REBALANCE;
                 }
             }
             default -> log.debug("group {}: ignoring an unknown membership message {}", settings.groupId(), response.getKindCase());
@@ -441,7 +462,15 @@ final class MembershipManager {
         assignedGeneration = -1;
         owned = Set.of();
         identity.set(Identity.NONE);
+        rebalanceStartNanos = NO_REBALANCE;
         phase = next;
+    }
+
+    /** This member learned that a rebalance is under way; the earliest such moment since the last Assignment counts. */
+    private void rebalanceStarted() {
+        if (rebalanceStartNanos == NO_REBALANCE) {
+            rebalanceStartNanos = System.nanoTime();
+        }
     }
 
     private void watchdog() {

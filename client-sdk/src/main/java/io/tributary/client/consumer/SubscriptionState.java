@@ -1,5 +1,6 @@
 package io.tributary.client.consumer;
 
+import io.prometheus.metrics.core.datapoints.GaugeDataPoint;
 import io.tributary.api.TopicPartition;
 import io.tributary.client.config.ConsumerConfig.OffsetReset;
 
@@ -36,6 +37,10 @@ final class SubscriptionState {
         long highWatermark = -1;
         long logStartOffset = -1;
         long logEndOffset = -1;
+        /** High watermark minus position as last computed; -1 until both were known. */
+        long lag = -1;
+        /** The partition's records-lag series, created with its first known lag (an unknown lag is no series). */
+        GaugeDataPoint lagGauge;
         final Deque<FetchBuffer.BufferedRecord> buffer = new ArrayDeque<>();
 
         /** A position set by a seek, a committed offset or a reset; whatever was buffered for the old one is stale. */
@@ -56,9 +61,11 @@ final class SubscriptionState {
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
     /** With a group, a new partition's position is looked up among the committed offsets first. */
     private final boolean withGroup;
+    private final ConsumerMetrics metrics;
 
-    SubscriptionState(boolean withGroup) {
+    SubscriptionState(boolean withGroup, ConsumerMetrics metrics) {
         this.withGroup = withGroup;
+        this.metrics = metrics;
     }
 
     boolean isEmpty() {
@@ -95,11 +102,38 @@ final class SubscriptionState {
             st.awaitingCommitted = withGroup;
             return st;
         });
+        metrics.assignedPartitions(assigned.size());
     }
 
     /** @return the state {@code tp} had, or null */
     PartitionState remove(TopicPartition tp) {
-        return assigned.remove(tp);
+        PartitionState st = assigned.remove(tp);
+        if (st != null && st.lagGauge != null) {
+            metrics.forgetLag(tp);
+        }
+        metrics.assignedPartitions(assigned.size());
+        return st;
+    }
+
+    /** Recomputes {@code tp}'s records lag from its high watermark and position, when both are known. */
+    void updateLag(TopicPartition tp, PartitionState st) {
+        if (st.position == null || st.highWatermark < 0) {
+            return;
+        }
+        st.lag = Math.max(0, st.highWatermark - st.position);
+        if (st.lagGauge == null) {
+            st.lagGauge = metrics.lagOf(tp);
+        }
+        st.lagGauge.set(st.lag);
+    }
+
+    /** Publishes the largest known lag over the assigned partitions (NaN when none is known). */
+    void updateLagMax() {
+        long max = -1;
+        for (PartitionState st : assigned.values()) {
+            max = Math.max(max, st.lag);
+        }
+        metrics.lagMax(max < 0 ? Double.NaN : max);
     }
 
     Set<TopicPartition> paused() {

@@ -13,6 +13,7 @@ import io.tributary.client.internal.GroupsClient;
 import io.tributary.client.internal.Instances;
 import io.tributary.client.internal.MetadataManager;
 import io.tributary.client.internal.OffsetsClient;
+import io.tributary.client.metrics.ClientMetrics;
 import io.tributary.client.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +56,8 @@ import java.util.regex.Pattern;
  * left here (~690 lines) is Kafka's consumer API, each method a thread guard and a delegation, with its javadoc.
  *
  * <p>Not thread-safe: use a consumer from one thread at a time (a second thread gets a
- * {@link ConcurrentModificationException}). The one exception is {@link #wakeup()}, which any thread may call
- * to make a blocked or the next poll() throw {@link WakeupException}.
+ * {@link ConcurrentModificationException}). The exceptions are {@link #wakeup()}, which any thread may call
+ * to make a blocked or the next poll() throw {@link WakeupException}, and {@link #metrics()}.
  */
 public final class TributaryConsumer<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TributaryConsumer.class);
@@ -82,6 +83,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
     private final FetchSessionPool fetcher;
     private final FetchCollector<K, V> collector;
     private final OffsetResolver resolver;
+    private final ConsumerMetrics metrics;
     private int depth;
     private boolean closed;
 
@@ -106,19 +108,20 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 : Instances.create(config.getString(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG), Deserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
         this.clientId = config.clientId().isEmpty() ? "consumer-" + CLIENT_SEQUENCE.getAndIncrement() : config.clientId();
-        this.collector = new FetchCollector<>(keys, values, config.maxPollRecords());
-        this.subscriptions = new SubscriptionState(config.groupId().isPresent());
+        this.metrics = new ConsumerMetrics(clientId);
+        this.collector = new FetchCollector<>(keys, values, config.maxPollRecords(), metrics);
+        this.subscriptions = new SubscriptionState(config.groupId().isPresent(), metrics);
         this.buffer = new FetchBuffer(config.fetchMaxBytes(), config.checkCrcs());
         // The first batch of a response is sent even when larger than fetch.max.bytes: leave room above it.
         this.channels = new ChannelPool((int) Math.min(Integer.MAX_VALUE - 1, Math.max(64L << 20, config.fetchMaxBytes() + (16L << 20))), clientId);
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.reconnectBackoff(), config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());
-        this.fetcher = new FetchSessionPool(config, clientId, channels, metadata, subscriptions, buffer, events);
+        this.fetcher = new FetchSessionPool(config, clientId, channels, metadata, subscriptions, buffer, events, metrics);
         if (config.groupId().isPresent()) {
             GroupsClient groups = new GroupsClient(channels, metadata, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs());
             this.coordinator = new ConsumerCoordinator(config, clientId, groups, channels, new OwnedPartitions(),
-                    () -> metadata.fetchAll(false).topics(), () -> events.offer(GROUP_WAKE));
+                    () -> metadata.fetchAll(false).topics(), () -> events.offer(GROUP_WAKE), metrics);
         } else {
             this.coordinator = null;
         }
@@ -255,6 +258,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
             if (subscriptions.isEmpty() && !subscribed) {
                 throw new IllegalStateException("Consumer is not subscribed to any topics or assigned any partitions");
             }
+            metrics.pollStarted(System.nanoTime());
             long deadline = System.currentTimeMillis() + Math.max(0, timeout.toMillis());
             do {
                 checkWakeup();
@@ -451,6 +455,15 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         }
     }
 
+    /**
+     * The consumer's metrics ({@code tributary_consumer_*}, labelled with its {@code client.id}), to register with the
+     * application's Prometheus registry or to read directly. Safe from any thread, like {@link #wakeup()}. Closing the
+     * consumer unregisters them from every registry; their values stay readable.
+     */
+    public ClientMetrics metrics() {
+        return metrics.view();
+    }
+
     /** Makes the poll() in progress, or the next one, throw {@link WakeupException}. Safe from any thread. */
     public void wakeup() {
         wakeupRequested.set(true);
@@ -484,6 +497,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
                 fetcher.close();
                 collector.close();
                 channels.close(1_000);
+                metrics.view().close();
             }
         } finally {
             release();

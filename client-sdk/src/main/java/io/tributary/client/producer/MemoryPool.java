@@ -98,6 +98,16 @@ public final class MemoryPool {
         }
     }
 
+    /** How many send() calls are blocked waiting for memory now. */
+    public int waiterCount() {
+        lock.lock();
+        try {
+            return waiters;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public long availableBytes() {
         lock.lock();
         try {

@@ -38,6 +38,9 @@ import java.util.function.Predicate;
  * sequence when it is first drained, and lets {@link IdempotenceManager} decide which batches may go and what a
  * sequencing error means.
  *
+ * <p>It keeps the producer's {@link ProducerMetrics} too: records sent, retried and failed per batch, and per request
+ * its record count, latency and the requests in flight.
+ *
  * <p>Thread confinement: all state here except {@link #events} belongs to the sender thread. Transport callbacks
  * only enqueue events; {@link #runOnce(long)} handles them, so it can be driven step by step in tests.
  */
@@ -58,6 +61,7 @@ public final class Sender implements Runnable {
     private final String clientId;
     /** Null unless enable.idempotence is in effect. */
     private final IdempotenceManager idempotence;
+    private final ProducerMetrics metrics;
     private final LinkedBlockingDeque<Object> events = new LinkedBlockingDeque<>();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final Map<Integer, Integer> inFlightByNode = new HashMap<>();
@@ -74,25 +78,33 @@ public final class Sender implements Runnable {
     /** At most one WAKEUP sits in the queue however many sends ask for one. */
     private final java.util.concurrent.atomic.AtomicBoolean wakeupPending = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private record InFlight(long correlationId, Node node, List<ProducerBatch> batches, long sentMs) {
+    /** {@code sentNanos}: {@link System#nanoTime()} when handed to the transport, for the request latency. */
+    private record InFlight(long correlationId, Node node, List<ProducerBatch> batches, long sentMs, long sentNanos) {
     }
 
-    private record Outcome(long correlationId, ProduceResponse response, Throwable error) {
+    /** {@code receivedNanos}: when the transport delivered the answer, before it waited in the event queue. */
+    private record Outcome(long correlationId, ProduceResponse response, Throwable error, long receivedNanos) {
     }
 
     private record InitOutcome(InitProducerIdResponse response, Throwable error) {
     }
 
-    /** A sender without idempotence (batches carry producer id -1). */
+    /** A sender without idempotence (batches carry producer id -1), with metrics of its own. */
     public Sender(RecordAccumulator accumulator, MetadataSource metadata, ProducerTransport transport, int acks, int retries,
                   int maxInFlightPerNode, int maxRequestSizeBytes, int requestTimeoutMs, String clientId) {
-        this(accumulator, metadata, transport, acks, retries, maxInFlightPerNode, maxRequestSizeBytes, requestTimeoutMs, clientId, null);
+        this(accumulator, metadata, transport, acks, retries, maxInFlightPerNode, maxRequestSizeBytes, requestTimeoutMs, clientId, null,
+                new ProducerMetrics(clientId, accumulator.memory()));
     }
 
-    /** @param idempotence the idempotent producer's state, or null for a producer without idempotence */
+    /**
+     * @param idempotence the idempotent producer's state, or null for a producer without idempotence
+     * @param metrics the producer's metrics, updated here once per batch or request
+     */
     Sender(RecordAccumulator accumulator, MetadataSource metadata, ProducerTransport transport, int acks, int retries,
-           int maxInFlightPerNode, int maxRequestSizeBytes, int requestTimeoutMs, String clientId, IdempotenceManager idempotence) {
+           int maxInFlightPerNode, int maxRequestSizeBytes, int requestTimeoutMs, String clientId, IdempotenceManager idempotence,
+           ProducerMetrics metrics) {
         this.idempotence = idempotence;
+        this.metrics = metrics;
         this.accumulator = accumulator;
         this.metadata = metadata;
         this.transport = transport;
@@ -222,7 +234,9 @@ public final class Sender implements Runnable {
         long correlationId = nextCorrelationId++;
         ProduceRequest.Builder request = ProduceRequest.newBuilder().setCorrelationId(correlationId).setAcks(acks)
                 .setTimeoutMs(requestTimeoutMs).setClientId(clientId);
+        int records = 0;
         for (ProducerBatch b : batches) {
+            boolean firstSend = b.attempts() == 0;
             b.onSend(nowMs);
             if (guaranteeOrder && acks != 0) {
                 muted.add(b.topicPartition());
@@ -235,7 +249,12 @@ public final class Sender implements Runnable {
                     // No copy: a closed batch's bytes never change again (the producer fields are stamped once,
                     // before the first send), so the request may share them, retries included.
                     .setRecords(UnsafeByteOperations.unsafeWrap(b.close())));
+            if (firstSend) {
+                metrics.batchFirstSent(b.recordCount(), b.estimatedSizeBytes());
+            }
+            records += b.recordCount();
         }
+        metrics.requestSent(records);
         if (acks == 0) {
             try {
                 transport.send(node, request.build(), null);
@@ -251,17 +270,18 @@ public final class Sender implements Runnable {
             }
             return;
         }
-        inFlight.put(correlationId, new InFlight(correlationId, node, batches, nowMs));
+        inFlight.put(correlationId, new InFlight(correlationId, node, batches, nowMs, System.nanoTime()));
         inFlightByNode.merge(node.id(), 1, Integer::sum);
+        metrics.inFlight(inFlight.size());
         ProducerTransport.Listener listener = new ProducerTransport.Listener() {
             @Override
             public void onResponse(ProduceResponse response) {
-                events.add(new Outcome(correlationId, response, null));
+                events.add(new Outcome(correlationId, response, null, System.nanoTime()));
             }
 
             @Override
             public void onFailure(Throwable error) {
-                events.add(new Outcome(correlationId, null, error));
+                events.add(new Outcome(correlationId, null, error, 0));
             }
         };
         try {
@@ -298,6 +318,7 @@ public final class Sender implements Runnable {
                     metadata.requestUpdate();
                     request.batches().forEach(b -> failOrRetry(b, e, nowMs));
                 } else {
+                    metrics.responseReceived(request.sentNanos(), outcome.receivedNanos());
                     handleResponse(request, outcome.response(), nowMs);
                 }
             }
@@ -336,6 +357,7 @@ public final class Sender implements Runnable {
         InFlight request = inFlight.remove(correlationId);
         if (request != null) {
             inFlightByNode.merge(request.node().id(), -1, Integer::sum);
+            metrics.inFlight(inFlight.size());
             // Unmuting before settling is safe: a retried batch goes back to the front of its queue.
             request.batches().forEach(b -> muted.remove(b.topicPartition()));
         }
@@ -364,6 +386,7 @@ public final class Sender implements Runnable {
                 // An older batch of the partition was not written yet; this one goes again after it, same bytes.
                 if (!forceClose && nowMs + 1 < batch.deliveryDeadlineMs()) {
                     log.debug("retrying {} after {} (an older batch of the partition is outstanding)", batch, error.error());
+                    metrics.retried(batch.recordCount());
                     accumulator.reenqueue(batch, nowMs);
                 } else {
                     finish(batch, error, IdempotenceManager.Outcome.UNKNOWN);
@@ -400,6 +423,7 @@ public final class Sender implements Runnable {
                 && nowMs + 1 < batch.deliveryDeadlineMs();
         if (canRetry) {
             log.debug("retrying {} after {}", batch, error.getMessage());
+            metrics.retried(batch.recordCount());
             accumulator.reenqueue(batch, nowMs);
         } else {
             finish(batch, error, answeredByBroker && !error.retriable()
@@ -423,6 +447,7 @@ public final class Sender implements Runnable {
     }
 
     private void finish(ProducerBatch batch, RuntimeException error, IdempotenceManager.Outcome outcome) {
+        metrics.failed(batch.recordCount());
         try {
             if (idempotence != null) {
                 idempotence.onCompletion(batch, outcome);
@@ -484,6 +509,11 @@ public final class Sender implements Runnable {
     /** The idempotent producer's fatal error (e.g. fenced by a newer epoch), or null. */
     TributaryException idempotenceFatalError() {
         return idempotence == null ? null : idempotence.fatalError();
+    }
+
+    /** The producer's metrics (its façade hands out their view; tests read them). */
+    ProducerMetrics metrics() {
+        return metrics;
     }
 
     /** The idempotence bookkeeping (tests), or null. */

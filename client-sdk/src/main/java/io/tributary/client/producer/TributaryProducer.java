@@ -10,6 +10,7 @@ import io.tributary.client.config.ProducerConfig;
 import io.tributary.client.internal.ChannelPool;
 import io.tributary.client.internal.Instances;
 import io.tributary.client.internal.MetadataManager;
+import io.tributary.client.metrics.ClientMetrics;
 import io.tributary.client.serialization.Serializer;
 
 import java.time.Duration;
@@ -54,6 +55,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
     private final MetadataManager metadata;
     private final RecordAccumulator accumulator;
     private final Sender sender;
+    private final ProducerMetrics metrics;
     private final Thread senderThread;
     private final long maxBlockMs;
     private final int maxRequestSizeBytes;
@@ -104,10 +106,11 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
                 config.retryBackoffMs(), config.deliveryTimeoutMs(), config.compression());
         IdempotenceManager idempotence = config.idempotenceEnabled()
                 ? new IdempotenceManager(config.maxInFlightRequestsPerConnection(), config.retryBackoffMs()) : null;
+        this.metrics = new ProducerMetrics(clientId, accumulator.memory());
         this.sender = new Sender(accumulator, metadata,
                 transportFactory != null ? transportFactory.apply(channels) : new GrpcProducerTransport(channels),
                 config.acks(), config.retries(), config.maxInFlightRequestsPerConnection(), maxRequestSizeBytes,
-                config.requestTimeoutMs(), clientId, idempotence);
+                config.requestTimeoutMs(), clientId, idempotence, metrics);
         this.senderThread = DaemonThreads.named("tributary-producer-network-thread | " + clientId).newThread(sender);
         senderThread.start();
     }
@@ -130,6 +133,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
         try {
             return doSend(record, callback);
         } catch (TributaryException e) {
+            metrics.failed(1);
             if (callback != null) {
                 callback.onCompletion(null, e);
             }
@@ -266,7 +270,17 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
             keySerializer.close();
             valueSerializer.close();
             channels.close(1_000);
+            metrics.view().close();
         }
+    }
+
+    /**
+     * The producer's metrics ({@code tributary_producer_*}, labelled with its {@code client.id}), to register with the
+     * application's Prometheus registry or to read directly. The same object for the producer's life; closing the
+     * producer unregisters it from every registry, its values stay readable.
+     */
+    public ClientMetrics metrics() {
+        return metrics.view();
     }
 
     /** The live metadata snapshot (for tools and tests). */

@@ -13,12 +13,14 @@ import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 
 /**
  * {@code tributary-consumer-perf-test.sh}: kafka-consumer-perf-test.sh's flags and output: a header line and a
  * result line ({@code start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
  * rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec}); a progress line every
- * {@code --reporting-interval} ms (to standard output with --show-detailed-stats, else to standard error).
+ * {@code --reporting-interval} ms (to standard output with --show-detailed-stats, else to standard error). With
+ * {@code --print-metrics}, the consumer's metrics as they stood at the end of the run follow the result line.
  *
  * <p>One instance runs once, on the tool's main thread.
  */
@@ -62,6 +64,9 @@ public final class ConsumerPerformance extends ToolCommand {
     @Option(names = "--consumer.config", paramLabel = "FILE", description = "Consumer properties file.")
     Path consumerConfig;
 
+    @Option(names = "--print-metrics", description = "Print the consumer's metrics at the end of the run.")
+    boolean printMetrics;
+
     public static void main(String[] args) {
         System.exit(execute(new ConsumerPerformance(), args, System.in, System.out, System.err));
     }
@@ -83,6 +88,7 @@ public final class ConsumerPerformance extends ToolCommand {
         long startMs;
         long lastRecordMs;
         long endMs;
+        SortedMap<String, Double> finalMetrics = null;
         try (TributaryConsumer<byte[], byte[]> consumer = new TributaryConsumer<>(props)) {
             // The consumer's own metadata says whether the topic exists: starting a second client (an admin) for the
             // check cost this tool about a tenth of its CPU in the consume benchmark.
@@ -134,6 +140,9 @@ public final class ConsumerPerformance extends ToolCommand {
                 }
             }
             endMs = System.currentTimeMillis();
+            if (printMetrics) {
+                finalMetrics = consumer.metrics().values();
+            }
         }
         double elapsedSec = Math.max(1, endMs - startMs) / 1000.0;
         double mb = bytes / (1024.0 * 1024.0);
@@ -142,6 +151,9 @@ public final class ConsumerPerformance extends ToolCommand {
         }
         out.printf("%s, %s, %.4f, %.4f, %d, %.4f, %d, %d, %.4f, %.4f%n", fmt.format(new Date(startMs)), fmt.format(new Date(endMs)),
                 mb, mb / elapsedSec, count, count / elapsedSec, 0, endMs - startMs, mb / elapsedSec, count / elapsedSec);
+        if (finalMetrics != null) {
+            printMetrics(out, finalMetrics);
+        }
         if (count < messages) {
             throw new ToolException("exiting before consuming the expected number of messages: " + count + " of " + messages
                     + ", no record for " + timeoutMs + " ms (--timeout)");

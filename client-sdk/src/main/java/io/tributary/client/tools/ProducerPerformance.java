@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code tributary-producer-perf-test.sh}: kafka-producer-perf-test.sh's flags and output. A progress line every
  * {@code --reporting-interval} ms (5 s), then one final line:
  * {@code N records sent, R records/sec (M MB/sec), A ms avg latency, X ms max latency, P50 ms 50th, P95 ms 95th, P99 ms 99th, P999 ms 99.9th.}
+ * With {@code --print-metrics}, the producer's metrics as they stood after the last record was acknowledged follow.
  *
  * <p>One instance runs once, on the tool's main thread; statistics are updated from the producer's sender thread under their own monitor.
  */
@@ -53,6 +55,9 @@ public final class ProducerPerformance extends ToolCommand {
     @Option(names = "--reporting-interval", paramLabel = "MS", defaultValue = "5000", description = "Progress line interval (default 5000).")
     long reportingIntervalMs;
 
+    @Option(names = "--print-metrics", description = "Print the producer's metrics at the end of the run.")
+    boolean printMetrics;
+
     public static void main(String[] args) {
         System.exit(execute(new ProducerPerformance(), args, System.in, System.out, System.err));
     }
@@ -71,6 +76,7 @@ public final class ProducerPerformance extends ToolCommand {
         Stats stats = new Stats(numRecords, reportingIntervalMs, out);
         AtomicReference<Exception> firstError = new AtomicReference<>();
         long startMs = System.currentTimeMillis();
+        SortedMap<String, Double> finalMetrics = null;
         try (TributaryProducer<byte[], byte[]> producer = new TributaryProducer<>(props)) {
             for (long i = 0; i < numRecords; i++) {
                 long sendStartMs = System.currentTimeMillis();
@@ -87,9 +93,15 @@ public final class ProducerPerformance extends ToolCommand {
                 throttle(i + 1, startMs);
             }
             producer.flush();
+            if (printMetrics) {
+                finalMetrics = producer.metrics().values();
+            }
             producer.close(Duration.ofSeconds(30));
         }
         stats.printTotal();
+        if (finalMetrics != null) {
+            printMetrics(out, finalMetrics);
+        }
         if (stats.errors() > 0) {
             throw new ToolException(stats.errors() + " record(s) failed; first error: " + oneLine(firstError.get()));
         }

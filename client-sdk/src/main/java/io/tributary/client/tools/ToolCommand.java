@@ -17,9 +17,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
@@ -163,6 +165,22 @@ public abstract class ToolCommand implements Callable<Integer> {
             out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
         }
         return out;
+    }
+
+    /**
+     * Kafka's {@code --print-metrics} layout (ToolsUtils.printMetrics): a blank line, a {@code Metric Name  Value}
+     * header, then one {@code name : value} line per series, sorted by name, the names padded to one width.
+     */
+    static void printMetrics(PrintStream out, SortedMap<String, Double> metrics) {
+        int width = "Metric Name".length();
+        for (String name : metrics.keySet()) {
+            width = Math.max(width, name.length());
+        }
+        out.println();
+        out.println(String.format(Locale.ROOT, "%-" + width + "s   %s", "Metric Name", "Value"));
+        for (Map.Entry<String, Double> e : metrics.entrySet()) {
+            out.println(String.format(Locale.ROOT, "%-" + width + "s : %.3f", e.getKey(), e.getValue()));
+        }
     }
 
     /** Warns, as Kafka's console tools do, about {@code flag} keys the tool does not read: most often a typo. */

@@ -351,6 +351,54 @@ class ToolsIntegrationTest {
         assertTrue(tooMany.err().contains("expected number of messages"), tooMany.err());
     }
 
+    /** The value of the first series of {@code name} in a --print-metrics table; checks the line's layout too. */
+    static double printedMetric(List<String> lines, String name) {
+        for (String line : lines) {
+            if (line.startsWith(name + "{")) {
+                assertTrue(line.matches("\\S+\\{client_id=\"[^\"]+\"[^}]*\\} +: -?[\\d.]+|\\S+ +: NaN"), line);
+                return Double.parseDouble(line.substring(line.lastIndexOf(" : ") + 3));
+            }
+        }
+        throw new AssertionError("no " + name + " line in:\n" + String.join("\n", lines));
+    }
+
+    /** The metric lines of a --print-metrics table: those after its header. */
+    static List<String> metricLines(Run run) {
+        List<String> lines = run.outLines();
+        int header = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).matches("Metric Name +Value")) {
+                header = i;
+            }
+        }
+        assertTrue(header > 0 && lines.get(header - 1).isEmpty(), "a blank line, then the header:\n" + run.out());
+        return lines.subList(header + 1, lines.size());
+    }
+
+    @Test
+    void perfToolsPrintTheirClientsMetricsSortedWithPrintMetrics() {
+        cluster.createTopic("cli-perf-metrics", 2, 1);
+        Run producer = run(ProducerPerformance::new, "", with("--topic", "cli-perf-metrics", "--num-records", "2000", "--record-size", "50",
+                "--throughput", "-1", "--print-metrics", "--producer-props", "client.id=perf-metrics-producer"));
+        assertEquals(0, producer.exitCode(), producer.err());
+        List<String> lines = metricLines(producer);
+        assertEquals(lines.stream().sorted().toList(), lines, "sorted by name");
+        assertTrue(lines.stream().anyMatch(l -> l.matches("tributary_producer_record_send_total\\{client_id=\"perf-metrics-producer\"\\} +: 2000\\.000")),
+                producer.out());
+        assertEquals(0, printedMetric(lines, "tributary_producer_record_error_total"));
+        assertTrue(printedMetric(lines, "tributary_producer_request_latency_seconds_count") >= 1);
+        assertTrue(producer.outLines().stream().anyMatch(l -> l.startsWith("2000 records sent, ")), "the result line comes first");
+
+        Run consumer = run(ConsumerPerformance::new, "", with("--topic", "cli-perf-metrics", "--messages", "2000", "--timeout", "20000",
+                "--print-metrics"));
+        assertEquals(0, consumer.exitCode(), consumer.err());
+        List<String> consumed = metricLines(consumer);
+        assertEquals(2000, printedMetric(consumed, "tributary_consumer_records_consumed_total"));
+        assertEquals(2000 * 50, printedMetric(consumed, "tributary_consumer_bytes_consumed_total"), "50-byte values, no keys");
+        assertEquals(0, printedMetric(consumed, "tributary_consumer_records_lag_max"), "read to the end of both partitions");
+        assertEquals(2, consumed.stream().filter(l -> l.startsWith("tributary_consumer_records_lag{")).count(), "one lag line per partition");
+    }
+
     @Test
     void configsToolAltersAndDescribesTopicConfigs() {
         cluster.createTopic("cli-configs", 1, 1);

@@ -39,7 +39,7 @@ class IdempotentSenderTest {
 
     private Sender sender(int retries, int maxInFlight) {
         return new Sender(accumulator, metadata, transport, -1, retries, maxInFlight, 1 << 20, 1_000, "test",
-                new IdempotenceManager(maxInFlight, 100));
+                new IdempotenceManager(maxInFlight, 100), new ProducerMetrics("test", accumulator.memory()));
     }
 
     private Future<RecordMetadata> append(TopicPartition tp, long nowMs) {

@@ -238,4 +238,75 @@ class SenderTest {
         sender.runOnce(201);
         assertEquals(9, f.get().offset());
     }
+
+    /** The sender's metric {@code name} for client "test", as the perf tools print it. */
+    private static double metric(Sender sender, String name) {
+        Double v = sender.metrics().view().values().get(name + "{client_id=\"test\"}");
+        if (v == null) {
+            throw new AssertionError("no " + name + " in " + sender.metrics().view().values());
+        }
+        return v;
+    }
+
+    @Test
+    void metricsCountARetriedRecordOnceAsSentOncePerRetryAndOnceAsFailed() {
+        Sender sender = sender(1, 1, 5);
+        Future<RecordMetadata> a = append(0);
+        Future<RecordMetadata> b = append(0);
+        sender.runOnce(10);
+        assertEquals(1, metric(sender, "tributary_producer_requests_in_flight"));
+        transport.respondError(0, ErrorCode.NOT_ENOUGH_REPLICAS);
+        sender.runOnce(11);
+        assertEquals(0, metric(sender, "tributary_producer_requests_in_flight"));
+        sender.runOnce(200);
+        transport.respondError(1, ErrorCode.NOT_ENOUGH_REPLICAS);
+        sender.runOnce(201);
+        assertTrue(a.isDone() && b.isDone());
+        assertEquals(2, metric(sender, "tributary_producer_record_send_total"), "a resend is a retry, not a second send");
+        assertEquals(2, metric(sender, "tributary_producer_record_retry_total"), "one retry of a two-record batch");
+        assertEquals(2, metric(sender, "tributary_producer_record_error_total"));
+        assertEquals(1, metric(sender, "tributary_producer_batch_size_bytes_count"), "batch size at the first send only");
+        assertEquals(2, metric(sender, "tributary_producer_records_per_request_count"));
+        assertEquals(4, metric(sender, "tributary_producer_records_per_request_sum"), "both requests carried both records");
+        assertEquals(2, metric(sender, "tributary_producer_request_latency_seconds_count"), "error answers are answers");
+    }
+
+    @Test
+    void requestLatencyRunsFromTheSendToTheResponseAndBufferGaugesFollowTheMemoryHeld() throws Exception {
+        Sender sender = sender(-1, 3, 5);
+        Future<RecordMetadata> f = append(0);
+        assertEquals(1 << 20, metric(sender, "tributary_producer_buffer_total_bytes"));
+        double held = (1 << 20) - metric(sender, "tributary_producer_buffer_available_bytes");
+        assertEquals(RecordAccumulator.estimateRecordSizeBytes(null, "v".getBytes(), null), held, "the record holds its estimate");
+        sender.runOnce(10);
+        Thread.sleep(30);
+        transport.respond(0, 5);
+        sender.runOnce(11);
+        assertEquals(5, f.get().offset());
+        assertEquals(1, metric(sender, "tributary_producer_request_latency_seconds_count"));
+        double latency = metric(sender, "tributary_producer_request_latency_seconds_sum");
+        assertTrue(latency >= 0.03 && latency < 5, "the 30 ms before the answer, got " + latency + " s");
+        assertEquals(1 << 20, metric(sender, "tributary_producer_buffer_available_bytes"), "memory released on completion");
+        assertEquals(0, metric(sender, "tributary_producer_record_error_total"));
+        assertEquals(0, metric(sender, "tributary_producer_waiting_threads"));
+    }
+
+    @Test
+    void anExpiredRequestIsNoLatencySampleAndRecordsThatNeverLeftCountOnlyAsErrors() {
+        FixedMetadata noLeader = new FixedMetadata(Cluster.empty());
+        Sender unsent = new Sender(accumulator, noLeader, transport, 1, 3, 5, 1 << 20, 1_000, "test");
+        append(0);
+        unsent.runOnce(10);
+        unsent.runOnce(5_000); // delivery.timeout.ms passed with no leader: the batch never went out
+        assertEquals(0, metric(unsent, "tributary_producer_record_send_total"));
+        assertEquals(1, metric(unsent, "tributary_producer_record_error_total"));
+
+        Sender sender = sender(1, 3, 5);
+        append(6_000);
+        sender.runOnce(6_010);
+        sender.runOnce(7_010); // request.timeout.ms passed without an answer
+        assertEquals(0, metric(sender, "tributary_producer_request_latency_seconds_count"), "no answer, no latency");
+        assertEquals(1, metric(sender, "tributary_producer_record_retry_total"));
+        assertEquals(0, metric(sender, "tributary_producer_requests_in_flight"));
+    }
 }
