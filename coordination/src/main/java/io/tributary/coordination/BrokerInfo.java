@@ -41,4 +41,35 @@ public record BrokerInfo(int version, String host, int port, List<String> endpoi
     public Optional<String> rackOptional() {
         return Optional.ofNullable(rack);
     }
+
+    /** An advertised address. */
+    public record HostAndPort(String host, int port) {
+    }
+
+    /**
+     * Where clients of listener {@code name} reach this broker, from its {@code NAME://host:port} endpoints; empty when
+     * it registered none by that name (an older broker registered only its PLAINTEXT endpoint).
+     */
+    public Optional<HostAndPort> endpoint(String name) {
+        String prefix = name + "://";
+        for (String e : endpoints) {
+            if (e.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                String hostPort = e.substring(prefix.length());
+                int colon = hostPort.lastIndexOf(':');
+                if (colon > 0) {
+                    try {
+                        return Optional.of(new HostAndPort(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
+                    } catch (NumberFormatException malformed) {
+                        return Optional.empty();
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@link #endpoint} of listener {@code name}, or the primary host and port when it has none by that name. */
+    public HostAndPort endpointOrPrimary(String name) {
+        return name == null || name.isEmpty() ? new HostAndPort(host, port) : endpoint(name).orElse(new HostAndPort(host, port));
+    }
 }

@@ -321,7 +321,9 @@ public final class AdminHandler {
             }
             for (ConfigDef.Key key : BrokerConfig.DEFINITION.keys()) {
                 Object v = config.values().get(key.name());
-                entries.add(ConfigEntry.newBuilder().setName(key.name()).setValue(v == null ? "" : String.valueOf(v))
+                boolean sensitive = key.type() == ConfigDef.Type.PASSWORD;
+                entries.add(ConfigEntry.newBuilder().setName(key.name()).setValue(v == null || sensitive ? "" : String.valueOf(v))
+                        .setSensitive(sensitive)
                         .setSource(config.originals().containsKey(key.name()) ? ConfigSource.CONFIG_SOURCE_STATIC_BROKER
                                 : ConfigSource.CONFIG_SOURCE_DEFAULT)
                         .setReadOnly(true).setDocumentation(key.doc()).build());
@@ -394,10 +396,11 @@ public final class AdminHandler {
         return response.build();
     }
 
-    public DescribeClusterResponse describeCluster() {
+    /** @param listener the listener the request came in on: brokers are described by their addresses on it */
+    public DescribeClusterResponse describeCluster(String listener) {
         ClusterMetadata md = partitions.metadata();
         return DescribeClusterResponse.newBuilder().setClusterId(md.clusterId() == null ? "" : md.clusterId())
-                .setControllerId(md.controllerId()).addAllBrokers(MetadataViews.brokers(md)).build();
+                .setControllerId(md.controllerId()).addAllBrokers(MetadataViews.brokers(md, listener)).build();
     }
 
     private static void waitUntil(long timeoutMs, BooleanSupplier condition) {

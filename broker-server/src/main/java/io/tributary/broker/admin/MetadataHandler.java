@@ -36,12 +36,13 @@ public final class MetadataHandler {
         this.autoCreator = autoCreator;
     }
 
-    public MetadataResponse metadata(MetadataRequest request) {
+    /** @param listener the listener the request came in on: brokers are described by their addresses on it */
+    public MetadataResponse metadata(MetadataRequest request, String listener) {
         ClusterMetadata md = partitions.metadata();
         MetadataResponse.Builder response = MetadataResponse.newBuilder()
                 .setClusterId(md.clusterId() == null ? "" : md.clusterId())
                 .setControllerId(md.controllerId())
-                .addAllBrokers(MetadataViews.brokers(md));
+                .addAllBrokers(MetadataViews.brokers(md, listener));
         if (request.getTopicsCount() == 0) {
             for (io.tributary.coordination.TopicMetadata t : md.topics().values()) {
                 if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))) {

@@ -15,13 +15,23 @@ public final class MetadataViews {
     private MetadataViews() {
     }
 
-    public static BrokerNode broker(int id, BrokerInfo info) {
-        return BrokerNode.newBuilder().setId(id).setHost(info.host()).setPort(info.port())
+    /**
+     * A broker as a client of listener {@code listener} must reach it: a client on the SSL listener is told SSL
+     * addresses, never another listener's (that would route it around TLS).
+     *
+     * @param listener the listener the request came in on; "" for the primary address
+     */
+    public static BrokerNode broker(int id, BrokerInfo info, String listener) {
+        BrokerInfo.HostAndPort at = info.endpointOrPrimary(listener);
+        return BrokerNode.newBuilder().setId(id).setHost(at.host()).setPort(at.port())
                 .setRack(info.rack() == null ? "" : info.rack()).build();
     }
 
-    public static Iterable<BrokerNode> brokers(ClusterMetadata md) {
-        return md.brokers().entrySet().stream().map(e -> broker(e.getKey(), e.getValue())).toList();
+    /** Every live broker that has an endpoint for {@code listener} (see {@link #broker}). */
+    public static Iterable<BrokerNode> brokers(ClusterMetadata md, String listener) {
+        return md.brokers().entrySet().stream()
+                .filter(e -> listener.isEmpty() || e.getValue().endpoints().isEmpty() || e.getValue().endpoint(listener).isPresent())
+                .map(e -> broker(e.getKey(), e.getValue(), listener)).toList();
     }
 
     public static boolean isInternal(String topic) {

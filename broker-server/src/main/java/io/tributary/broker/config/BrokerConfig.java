@@ -3,8 +3,10 @@ package io.tributary.broker.config;
 import io.tributary.api.batch.RecordBatch;
 import io.tributary.api.config.ConfigDef;
 import io.tributary.api.config.ConfigException;
+import io.tributary.api.security.SslConfig;
 import io.tributary.broker.log.LogCleaner;
 import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.security.SslPrincipalMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +24,7 @@ import static io.tributary.api.config.ConfigDef.Type.DOUBLE;
 import static io.tributary.api.config.ConfigDef.Type.INT;
 import static io.tributary.api.config.ConfigDef.Type.LIST;
 import static io.tributary.api.config.ConfigDef.Type.LONG;
+import static io.tributary.api.config.ConfigDef.Type.PASSWORD;
 import static io.tributary.api.config.ConfigDef.Type.STRING;
 import static io.tributary.api.config.ConfigDef.atLeast;
 import static io.tributary.api.config.ConfigDef.between;
@@ -37,6 +40,22 @@ public final class BrokerConfig {
     public static final String BROKER_ID = "broker.id";
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LISTENER_SECURITY_PROTOCOL_MAP = "listener.security.protocol.map";
+    public static final String INTER_BROKER_LISTENER_NAME = "inter.broker.listener.name";
+    public static final String SECURITY_INTER_BROKER_PROTOCOL = "security.inter.broker.protocol";
+    public static final String SSL_KEYSTORE_TYPE = "ssl.keystore.type";
+    public static final String SSL_KEYSTORE_LOCATION = "ssl.keystore.location";
+    public static final String SSL_KEYSTORE_PASSWORD = "ssl.keystore.password";
+    public static final String SSL_KEY_PASSWORD = "ssl.key.password";
+    public static final String SSL_TRUSTSTORE_TYPE = "ssl.truststore.type";
+    public static final String SSL_TRUSTSTORE_LOCATION = "ssl.truststore.location";
+    public static final String SSL_TRUSTSTORE_PASSWORD = "ssl.truststore.password";
+    public static final String SSL_CLIENT_AUTH = "ssl.client.auth";
+    public static final String SSL_ENABLED_PROTOCOLS = "ssl.enabled.protocols";
+    public static final String SSL_CIPHER_SUITES = "ssl.cipher.suites";
+    public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
+    public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM = "ssl.endpoint.identification.algorithm";
+    public static final String SSL_PROVIDER = "ssl.provider";
     public static final String BROKER_RACK = "broker.rack";
     public static final String LOG_DIRS = "log.dirs";
     public static final String NUM_PARTITIONS = "num.partitions";
@@ -114,8 +133,24 @@ public final class BrokerConfig {
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(BROKER_ID, INT, NO_DEFAULT, atLeast(0), "This broker's id, unique in the cluster.")
-            .define(LISTENERS, STRING, "PLAINTEXT://127.0.0.1:9092", "Where the gRPC server listens: [PLAINTEXT://]host:port (port 0 picks a free port).")
-            .define(ADVERTISED_LISTENERS, STRING, "", "The address clients are told to use, if not the listener's.")
+            .define(LISTENERS, STRING, "PLAINTEXT://127.0.0.1:9092", "Where the gRPC servers listen: NAME://host:port,... (a bare host:port is PLAINTEXT; no host: every interface; port 0 picks a free port). Each name's security protocol comes from listener.security.protocol.map.")
+            .define(ADVERTISED_LISTENERS, STRING, "", "NAME://host:port per listener that clients must reach at another address than the one it listens on.")
+            .define(LISTENER_SECURITY_PROTOCOL_MAP, STRING, "", "NAME:PROTOCOL,... for listener names that are not themselves a protocol (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL).")
+            .define(INTER_BROKER_LISTENER_NAME, STRING, "", "The listener brokers call each other on (replication); default: the first listener using security.inter.broker.protocol.")
+            .define(SECURITY_INTER_BROKER_PROTOCOL, STRING, "PLAINTEXT", "The security protocol of the inter-broker listener when inter.broker.listener.name is not set.")
+            .define(SSL_KEYSTORE_TYPE, STRING, "PKCS12", oneOf("PKCS12", "JKS", "PEM"), "Format of ssl.keystore.location: PKCS12, JKS or PEM (one file with a PKCS#8 key and its certificate chain).")
+            .define(SSL_KEYSTORE_LOCATION, STRING, "", "The broker's certificate and key, for its TLS listeners and, with mutual TLS, as a client of other brokers.")
+            .define(SSL_KEYSTORE_PASSWORD, PASSWORD, "", "Password of ssl.keystore.location.")
+            .define(SSL_KEY_PASSWORD, PASSWORD, "", "Password of the private key, if not the key store's.")
+            .define(SSL_TRUSTSTORE_TYPE, STRING, "PKCS12", oneOf("PKCS12", "JKS", "PEM"), "Format of ssl.truststore.location: PKCS12, JKS or PEM (certificates).")
+            .define(SSL_TRUSTSTORE_LOCATION, STRING, "", "The CAs whose certificates this broker accepts from clients (mutual TLS) and from other brokers; empty: the JDK's.")
+            .define(SSL_TRUSTSTORE_PASSWORD, PASSWORD, "", "Password of ssl.truststore.location, if it has one.")
+            .define(SSL_CLIENT_AUTH, STRING, "none", oneOf("none", "requested", "required"), "Whether TLS listeners ask clients for a certificate (requested) or insist on one (required: mutual TLS).")
+            .define(SSL_ENABLED_PROTOCOLS, LIST, "TLSv1.3,TLSv1.2", "TLS versions the broker accepts and offers.")
+            .define(SSL_CIPHER_SUITES, LIST, "", "Cipher suites allowed (empty: the TLS engine's defaults).")
+            .define(SSL_PRINCIPAL_MAPPING_RULES, STRING, "DEFAULT", "How a client certificate's subject becomes its principal: RULE:pattern/replacement/[L|U],...,DEFAULT as Kafka writes them.")
+            .define(SSL_PROVIDER, STRING, "", oneOf("", "OPENSSL", "JDK"), "The TLS engine: OPENSSL (BoringSSL, shipped with gRPC), JDK, or empty for BoringSSL where it loads. (Kafka's ssl.provider names a JCA provider; here it picks the engine.)")
+            .define(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, STRING, "https", oneOf("https", ""), "Whether the broker checks, as a client of other brokers, that their certificate names the host it dialed (https) or not (empty).")
             .define(BROKER_RACK, STRING, "", "Rack of this broker, for rack-aware replica placement.")
             .define(LOG_DIRS, LIST, "/tmp/tributary-logs", "Directories holding partition logs (comma-separated).")
             .define(NUM_PARTITIONS, INT, 1, atLeast(1), "Partitions of a topic created without a count (including auto-created).")
@@ -239,7 +274,14 @@ public final class BrokerConfig {
                     + GROUP_MAX_SESSION_TIMEOUT_MS + " (" + groupMaxSessionTimeoutMs() + ")");
         }
         try {
-            listenerHostPort(listenerString());
+            Listeners l = listeners();
+            if (l.listeners().stream().anyMatch(x -> x.protocol().sasl)) {
+                errors.add("listeners: SASL_PLAINTEXT and SASL_SSL are not served yet; use PLAINTEXT or SSL");
+            }
+            if (l.listeners().stream().anyMatch(x -> x.protocol().tls) && !sslConfig().hasKeystore()) {
+                errors.add(SSL_KEYSTORE_LOCATION + " is needed: a listener uses TLS");
+            }
+            SslPrincipalMapper.fromRules((String) get(SSL_PRINCIPAL_MAPPING_RULES));
         } catch (ConfigException e) {
             errors.add(e.getMessage());
         }
@@ -271,55 +313,44 @@ public final class BrokerConfig {
         return (Integer) get(BROKER_ID);
     }
 
-    private String listenerString() {
-        return (String) get(LISTENERS);
+    /** The listeners, their security protocols and advertised addresses, and the inter-broker one. */
+    public Listeners listeners() {
+        return Listeners.parse((String) get(LISTENERS), (String) get(LISTENER_SECURITY_PROTOCOL_MAP),
+                (String) get(ADVERTISED_LISTENERS), (String) get(INTER_BROKER_LISTENER_NAME),
+                (String) get(SECURITY_INTER_BROKER_PROTOCOL));
     }
 
+    /** The host of the primary (first) listener: where /metrics is served too. */
     public String listenHost() {
-        return listenerHostPort(listenerString())[0];
+        String host = listeners().primary().host();
+        return host.isEmpty() ? "0.0.0.0" : host;
     }
 
     public int listenPort() {
-        return Integer.parseInt(listenerHostPort(listenerString())[1]);
+        return listeners().primary().port();
     }
 
-    /** Host to advertise: advertised.listeners if set, else the listener's host. */
-    public String advertisedHost() {
-        String adv = (String) get(ADVERTISED_LISTENERS);
-        return adv.isBlank() ? listenHost() : listenerHostPort(adv)[0];
+    /** The TLS settings of the broker's TLS listeners and of its calls to other brokers over TLS. */
+    public SslConfig sslConfig() {
+        @SuppressWarnings("unchecked")
+        List<String> protocols = (List<String>) get(SSL_ENABLED_PROTOCOLS);
+        @SuppressWarnings("unchecked")
+        List<String> ciphers = (List<String>) get(SSL_CIPHER_SUITES);
+        return new SslConfig((String) get(SSL_KEYSTORE_TYPE), (String) get(SSL_KEYSTORE_LOCATION), (String) get(SSL_KEYSTORE_PASSWORD),
+                (String) get(SSL_KEY_PASSWORD), (String) get(SSL_TRUSTSTORE_TYPE), (String) get(SSL_TRUSTSTORE_LOCATION),
+                (String) get(SSL_TRUSTSTORE_PASSWORD), SslConfig.ClientAuth.of((String) get(SSL_CLIENT_AUTH)), protocols, ciphers);
     }
 
-    /** Port to advertise, or -1 to advertise the port the server actually bound. */
-    public int advertisedPort() {
-        String adv = (String) get(ADVERTISED_LISTENERS);
-        return adv.isBlank() ? -1 : Integer.parseInt(listenerHostPort(adv)[1]);
+    public SslPrincipalMapper sslPrincipalMapper() {
+        return SslPrincipalMapper.fromRules((String) get(SSL_PRINCIPAL_MAPPING_RULES));
     }
 
-    static String[] listenerHostPort(String listener) {
-        String s = listener.trim();
-        int scheme = s.indexOf("://");
-        if (scheme >= 0) {
-            String protocol = s.substring(0, scheme);
-            if (!protocol.equalsIgnoreCase("PLAINTEXT")) {
-                throw new ConfigException("listener '" + listener + "': only PLAINTEXT is supported in this version");
-            }
-            s = s.substring(scheme + 3);
-        }
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            throw new ConfigException("listener '" + listener + "' must look like [PLAINTEXT://]host:port");
-        }
-        String host = s.substring(0, colon);
-        String port = s.substring(colon + 1);
-        try {
-            int p = Integer.parseInt(port);
-            if (p < 0 || p > 65535) {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException e) {
-            throw new ConfigException("listener '" + listener + "' has an invalid port '" + port + "'");
-        }
-        return new String[] {host, port};
+    public String sslProvider() {
+        return (String) get(SSL_PROVIDER);
+    }
+
+    public boolean sslEndpointIdentification() {
+        return ((String) get(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM)).equalsIgnoreCase("https");
     }
 
     public String rack() {

@@ -463,7 +463,8 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
 
     // ---- Unary calls ----------------------------------------------------------------------------------------------
 
-    public FindCoordinatorResponse findCoordinator(FindCoordinatorRequest request) {
+    /** @param listener the listener the request came in on: the coordinator is named by its address on it */
+    public FindCoordinatorResponse findCoordinator(FindCoordinatorRequest request, String listener) {
         checkCount(request.getGroupIdsCount());
         ClusterMetadata md = partitions.metadata();
         TopicMetadata topic = md.topic(OffsetsTopic.NAME).orElse(null);
@@ -476,7 +477,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
             CoordinatorResult.Builder r = CoordinatorResult.newBuilder().setGroupId(groupId).setPartition(-1);
             try {
                 OffsetsTopic.validateGroupId(groupId);
-                locate(md, topic, groupId, r);
+                locate(md, topic, groupId, r, listener);
             } catch (TributaryException e) {
                 r.setError(ErrorProtos.toProto(e));
             }
@@ -485,7 +486,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
         return response.build();
     }
 
-    private static void locate(ClusterMetadata md, TopicMetadata topic, String groupId, CoordinatorResult.Builder r) {
+    private static void locate(ClusterMetadata md, TopicMetadata topic, String groupId, CoordinatorResult.Builder r, String listener) {
         if (topic == null || topic.pendingDeletion()) {
             throw new TributaryException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "the offsets topic " + OffsetsTopic.NAME
                     + " is being created; retry shortly");
@@ -498,7 +499,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
             throw new TributaryException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "partition " + partition + " of "
                     + OffsetsTopic.NAME + " has no live leader right now; retry shortly");
         }
-        BrokerNode node = MetadataViews.broker(pm.leader(), leader);
+        BrokerNode node = MetadataViews.broker(pm.leader(), leader, listener);
         r.setNode(node);
     }
 

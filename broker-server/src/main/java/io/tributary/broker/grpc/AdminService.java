@@ -70,6 +70,6 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
     @Override
     public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> o) {
-        reply(o, handler.describeCluster());
+        reply(o, handler.describeCluster(PrincipalInterceptor.LISTENER.get()));
     }
 }

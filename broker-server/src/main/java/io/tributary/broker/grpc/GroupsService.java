@@ -48,7 +48,7 @@ public final class GroupsService extends GroupsGrpc.GroupsImplBase {
 
     @Override
     public void findCoordinator(FindCoordinatorRequest request, StreamObserver<FindCoordinatorResponse> o) {
-        reply(o, coordinator.findCoordinator(request));
+        reply(o, coordinator.findCoordinator(request, PrincipalInterceptor.LISTENER.get()));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tributary.broker.grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.StreamObserver;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.ErrorInfos;
@@ -24,24 +25,39 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * {@link PeerClient} over gRPC: one channel per peer address, created on first use and shared by every
- * broker-to-broker call. Thread-safe.
+ * {@link PeerClient} over gRPC: calls go to each peer's endpoint on the inter-broker listener (over TLS when that
+ * listener is SSL, presenting this broker's certificate for mutual TLS), one channel per peer address, created on
+ * first use and shared by every broker-to-broker call. Thread-safe.
  */
 public final class GrpcPeerClient implements PeerClient {
     private final int maxInboundMessageBytes;
+    private final String listener;
+    private final SslContext tls;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
+    /** Plaintext, to each peer's primary address (tests and single-listener brokers). */
     public GrpcPeerClient(int maxInboundMessageBytes) {
+        this(maxInboundMessageBytes, "", null);
+    }
+
+    /**
+     * @param listener the inter-broker listener's name, whose endpoint of each peer is dialed
+     * @param tls      the client TLS context when that listener is TLS, else null
+     */
+    public GrpcPeerClient(int maxInboundMessageBytes, String listener, SslContext tls) {
         this.maxInboundMessageBytes = maxInboundMessageBytes;
+        this.listener = listener;
+        this.tls = tls;
     }
 
     private ManagedChannel channelTo(BrokerInfo broker) {
-        String target = broker.host() + ":" + broker.port();
-        return channels.computeIfAbsent(target, t -> NettyChannelBuilder.forAddress(broker.host(), broker.port())
-                .usePlaintext()
-                .maxInboundMessageSize(maxInboundMessageBytes)
-                .keepAliveTime(30, TimeUnit.SECONDS)
-                .build());
+        BrokerInfo.HostAndPort at = broker.endpointOrPrimary(listener);
+        return channels.computeIfAbsent(at.host() + ":" + at.port(), t -> {
+            NettyChannelBuilder b = NettyChannelBuilder.forAddress(at.host(), at.port())
+                    .maxInboundMessageSize(maxInboundMessageBytes)
+                    .keepAliveTime(30, TimeUnit.SECONDS);
+            return (tls == null ? b.usePlaintext() : b.sslContext(tls)).build();
+        });
     }
 
     @Override
@@ -103,9 +119,10 @@ public final class GrpcPeerClient implements PeerClient {
      * A failed peer call in the catalogue: the peer's own error when its status names one, else BROKER_NOT_AVAILABLE
      * (retriable: down, unreachable, or too slow).
      */
-    private static TributaryException unanswered(BrokerInfo peer, String call, Throwable t) {
+    private TributaryException unanswered(BrokerInfo peer, String call, Throwable t) {
         ErrorCode answered = ErrorInfos.brokerError(t);
-        String what = call + " to the broker at " + peer.host() + ":" + peer.port() + " failed: " + t.getMessage();
+        BrokerInfo.HostAndPort at = peer.endpointOrPrimary(listener);
+        String what = call + " to the broker at " + at.host() + ":" + at.port() + " failed: " + t.getMessage();
         return new TributaryException(answered != null ? answered : ErrorCode.BROKER_NOT_AVAILABLE, what, t);
     }
 

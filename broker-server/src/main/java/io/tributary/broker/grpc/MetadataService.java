@@ -18,7 +18,7 @@ public final class MetadataService extends MetadataGrpc.MetadataImplBase {
 
     @Override
     public void getMetadata(MetadataRequest request, StreamObserver<MetadataResponse> responseObserver) {
-        responseObserver.onNext(handler.metadata(request));
+        responseObserver.onNext(handler.metadata(request, PrincipalInterceptor.LISTENER.get()));
         responseObserver.onCompleted();
     }
 

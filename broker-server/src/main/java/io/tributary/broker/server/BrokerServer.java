@@ -9,8 +9,10 @@ import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.api.security.GrpcTls;
 import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.ConsumerGrpc;
 import io.tributary.api.v1.ProducerGrpc;
@@ -20,6 +22,7 @@ import io.tributary.broker.admin.TopicAutoCreator;
 import io.tributary.broker.common.BusyTimeThreadPool;
 import io.tributary.broker.common.Time;
 import io.tributary.broker.config.BrokerConfig;
+import io.tributary.broker.config.Listeners;
 import io.tributary.broker.fetch.FetchSessions;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.grpc.AdminService;
@@ -29,9 +32,9 @@ import io.tributary.broker.grpc.GroupsService;
 import io.tributary.broker.grpc.GrpcPeerClient;
 import io.tributary.broker.grpc.MetadataService;
 import io.tributary.broker.grpc.PrincipalInterceptor;
-import io.tributary.broker.grpc.RequestLogInterceptor;
 import io.tributary.broker.grpc.ProducerService;
 import io.tributary.broker.grpc.ReplicationService;
+import io.tributary.broker.grpc.RequestLogInterceptor;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.ConsumerLagMetrics;
@@ -41,6 +44,7 @@ import io.tributary.broker.produce.ProducerIdManager;
 import io.tributary.broker.replication.IsrManager;
 import io.tributary.broker.replication.ReplicaFetchHandler;
 import io.tributary.broker.replication.ReplicaFetcherManager;
+import io.tributary.broker.security.SslPrincipalMapper;
 import io.tributary.coordination.BrokerCoordination;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.CoordinationConfig;
@@ -51,6 +55,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,7 +103,10 @@ public final class BrokerServer implements AutoCloseable {
     private BusyTimeThreadPool requestExecutor;
     private ScheduledExecutorService healthRefresher;
     private BrokerMetrics metrics;
+    /** The primary (first) listener's server; with {@link #servers} all of them, by listener name. */
     private Server server;
+    private final Map<String, Server> servers = new LinkedHashMap<>();
+    private Listeners listeners;
     /** Last health status set; guarded by this. */
     private boolean lastServing;
 
@@ -140,7 +149,10 @@ public final class BrokerServer implements AutoCloseable {
             }, config.metricsPartitionLevelEnable());
             autoCreator = new TopicAutoCreator(config, () -> coordinationRef.get().topicAdmin(),
                     partitionManager::metadata);
-            peers = new GrpcPeerClient(config.socketRequestMaxBytes());
+            listeners = config.listeners();
+            Listeners.Listener interBroker = listeners.interBrokerListener();
+            peers = new GrpcPeerClient(config.socketRequestMaxBytes(), interBroker.name(), interBroker.protocol().tls
+                    ? GrpcTls.client(config.sslConfig(), GrpcTls.provider(config.sslProvider()), config.sslEndpointIdentification()) : null);
             MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
             fetchSessions = new FetchSessions(partitionManager, ComponentConfigs.fetchSessions(config), metrics.traffic(),
                     metrics.requests());
@@ -163,26 +175,37 @@ public final class BrokerServer implements AutoCloseable {
             metrics.registerConsumerLag(new ConsumerLagMetrics(groupCoordinator::snapshot, partitionManager, peers,
                     config.metricsConsumerLagRefreshMs(), config.metricsPartitionLevelEnable()));
 
-            server = buildServer(List.of(
+            server = buildServers(List.of(
                     new ProducerService(produceHandler, new ProducerIdManager(config.brokerId(),
                             () -> coordinationRef.get().producerIdBlocks()), config.maxInflightProduceRequestsPerStream()),
                     new ConsumerService(fetchSessions),
                     new MetadataService(metadataHandler),
                     new AdminService(adminHandler),
                     new ReplicationService(replicaFetchHandler),
-                    new GroupsService(groupCoordinator))).start();
-            int port = port();
-            log.info("broker {} listening on {}", config.brokerId(), server.getListenSockets().get(0));
+                    new GroupsService(groupCoordinator)));
+            for (Map.Entry<String, Server> e : servers.entrySet()) {
+                e.getValue().start();
+                log.info("broker {} listening on {} ({})", config.brokerId(), e.getValue().getListenSockets().get(0),
+                        listeners.byName(e.getKey()).map(l -> l.protocol().name()).orElse("in-process"));
+            }
             if (config.metricsPort() >= 0) {
                 metrics.start(config.listenHost(), config.metricsPort());
             }
 
-            int advertisedPort = config.advertisedPort() > 0 ? config.advertisedPort() : port;
+            // Every listener is registered as NAME://host:port; host and port are the primary listener's, for clients
+            // that read only those.
+            List<String> endpoints = new ArrayList<>();
+            for (Listeners.Listener l : listeners.listeners()) {
+                Listeners.HostPort adv = listeners.advertised().get(l.name());
+                endpoints.add(l.name() + "://" + adv.host() + ":" + (adv.port() > 0 ? adv.port() : port(l.name())));
+            }
+            Listeners.HostPort primary = listeners.advertised().get(listeners.primary().name());
+            int advertisedPort = primary.port() > 0 ? primary.port() : port();
             CoordinationConfig coordinationConfig = CoordinationConfig.builder(config.brokerId(), config.zookeeperConnect())
                     .sessionTimeoutMs(config.zookeeperSessionTimeoutMs())
                     .connectionTimeoutMs(config.zookeeperConnectionTimeoutMs())
-                    .hostPort(config.advertisedHost(), advertisedPort)
-                    .endpoints(List.of("PLAINTEXT://" + config.advertisedHost() + ":" + advertisedPort))
+                    .hostPort(primary.host(), advertisedPort)
+                    .endpoints(endpoints)
                     .rack(config.rack().isBlank() ? null : config.rack())
                     .uncleanLeaderElectionEnable(config.uncleanLeaderElectionEnable())
                     .deleteTopicEnable(config.deleteTopicEnable())
@@ -236,8 +259,9 @@ public final class BrokerServer implements AutoCloseable {
         }
     };
 
-    private NettyServerBuilder nettyServerBuilder() {
-        return NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
+    private NettyServerBuilder nettyServerBuilder(Listeners.Listener l) {
+        InetSocketAddress address = l.host().isEmpty() ? new InetSocketAddress(l.port()) : new InetSocketAddress(l.host(), l.port());
+        return NettyServerBuilder.forAddress(address)
                 .maxConcurrentCallsPerConnection(config.maxConcurrentStreamsPerConnection())
                 .keepAliveTime(config.grpcKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
@@ -246,19 +270,45 @@ public final class BrokerServer implements AutoCloseable {
                 .permitKeepAliveWithoutCalls(true);
     }
 
-    private Server buildServer(List<BindableService> services) {
+    /**
+     * One gRPC server per listener, sharing the services, executors and interceptors; a TLS listener gets the server
+     * TLS context and maps client certificates to principals. An in-process builder (tests) stands for the primary
+     * listener alone.
+     */
+    private Server buildServers(List<BindableService> services) {
         requestExecutor = new BusyTimeThreadPool(config.numIoThreads(), "request");
         metrics.registerExecutors(Map.of("request", requestExecutor, "fetch", fetchSessions.executor()));
-        ServerBuilder<?> builder = (serverBuilder != null ? serverBuilder : nettyServerBuilder())
-                .executor(requestExecutor)
+        ErrorInterceptor errors = new ErrorInterceptor();
+        RequestLogInterceptor requestLog = new RequestLogInterceptor(metrics.requests());
+        metrics.registerStreams(requestLog.openStreams(), fetchSessions::openSessions);
+        if (serverBuilder != null) {
+            Server s = build(serverBuilder, services, errors, requestLog, new PrincipalInterceptor(listeners.primary().name(), null));
+            servers.put(listeners.primary().name(), s);
+            return s;
+        }
+        SslContext tls = null;
+        SslPrincipalMapper mapper = null;
+        if (listeners.listeners().stream().anyMatch(l -> l.protocol().tls)) {
+            tls = GrpcTls.server(config.sslConfig(), GrpcTls.provider(config.sslProvider()));
+            mapper = config.sslPrincipalMapper();
+        }
+        for (Listeners.Listener l : listeners.listeners()) {
+            NettyServerBuilder b = nettyServerBuilder(l);
+            if (l.protocol().tls) {
+                b.sslContext(tls);
+            }
+            servers.put(l.name(), build(b, services, errors, requestLog, new PrincipalInterceptor(l.name(), l.protocol().tls ? mapper : null)));
+        }
+        return servers.get(listeners.primary().name());
+    }
+
+    private Server build(ServerBuilder<?> builder, List<BindableService> services, ErrorInterceptor errors,
+                         RequestLogInterceptor requestLog, PrincipalInterceptor principals) {
+        builder.executor(requestExecutor)
                 .callExecutor(HOT_STREAMS_ON_TRANSPORT_THREAD)
                 .maxInboundMessageSize(config.socketRequestMaxBytes())
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance());
-        ErrorInterceptor errors = new ErrorInterceptor();
-        RequestLogInterceptor requestLog = new RequestLogInterceptor(metrics.requests());
-        PrincipalInterceptor principals = new PrincipalInterceptor();
-        metrics.registerStreams(requestLog.openStreams(), fetchSessions::openSessions);
         for (BindableService s : services) {
             // Interceptors run last-added first: the principal is set, the call is measured and logged, then errors
             // are mapped around the handler (so the measurement sees the mapped status).
@@ -277,9 +327,19 @@ public final class BrokerServer implements AutoCloseable {
         }
     }
 
-    /** The port the gRPC server is bound to; for a server without one (in-process), the configured advertised port. */
+    /** The port the primary listener is bound to; for a server without one (in-process), the configured port. */
     public int port() {
-        return server.getListenSockets().get(0) instanceof InetSocketAddress inet ? inet.getPort() : config.advertisedPort();
+        return port(listeners.primary().name());
+    }
+
+    /** The port listener {@code name} is bound to. */
+    public int port(String name) {
+        Server s = servers.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("no listener " + name + " (listeners: " + servers.keySet() + ")");
+        }
+        return s.getListenSockets().get(0) instanceof InetSocketAddress inet ? inet.getPort()
+                : listeners.byName(name).map(Listeners.Listener::port).orElse(-1);
     }
 
     public int brokerId() {
@@ -336,16 +396,17 @@ public final class BrokerServer implements AutoCloseable {
             // Membership streams never end on their own: end them (NOT_COORDINATOR) so the drain below does not wait.
             groupCoordinator.close();
         }
-        if (server != null) {
-            server.shutdown();
+        servers.values().forEach(Server::shutdown);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.controlledShutdownTimeoutMs());
+        for (Server s : servers.values()) {
             try {
-                if (!server.awaitTermination(config.controlledShutdownTimeoutMs(), TimeUnit.MILLISECONDS)) {
-                    server.shutdownNow();
-                    server.awaitTermination(5, TimeUnit.SECONDS);
+                if (!s.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    s.shutdownNow();
+                    s.awaitTermination(5, TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                server.shutdownNow();
+                s.shutdownNow();
             }
         }
         if (fetchSessions != null) {

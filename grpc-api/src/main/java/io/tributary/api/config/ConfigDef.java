@@ -27,8 +27,9 @@ public final class ConfigDef {
         }
     };
 
+    /** Value types. A PASSWORD is a string that is never shown: not in errors, not when configs are described. */
     public enum Type {
-        BOOLEAN, INT, LONG, DOUBLE, STRING, LIST
+        BOOLEAN, INT, LONG, DOUBLE, STRING, LIST, PASSWORD
     }
 
     /** Checks a parsed value; throws {@link ConfigException} with a reason. */
@@ -173,7 +174,7 @@ public final class ConfigDef {
                 case DOUBLE -> {
                     return raw instanceof Number n ? n.doubleValue() : Double.parseDouble(s);
                 }
-                case STRING -> {
+                case STRING, PASSWORD -> {
                     return raw instanceof String ? s : String.valueOf(raw);
                 }
                 case LIST -> {
