@@ -152,6 +152,11 @@ public final class BrokerCoordination implements Closeable {
         return cache.current();
     }
 
+    /** SCRAM credentials in /config/users. */
+    public UserCredentials userCredentials() {
+        return new UserCredentials(client, layout);
+    }
+
     public TopicAdmin topicAdmin() {
         return topicAdmin;
     }

@@ -1,6 +1,9 @@
 package io.tributary.coordination;
 
 import io.tributary.api.TopicPartition;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,6 +22,7 @@ import java.util.OptionalInt;
  * {chroot}/controller                                     ephemeral {"version":1,"brokerid":..,"timestamp":..}
  * {chroot}/controller_epoch                               plain integer
  * {chroot}/config/topics/{topic}, /config/brokers/{id}    {"version":1,"config":{..}}
+ * {chroot}/config/users/{user, URL-encoded}              {"version":1,"config":{"SCRAM-SHA-512":"salt=..,stored_key=..,server_key=..,iterations=.."}}
  * {chroot}/config/changes/config_change_{seq}             change notifications
  * {chroot}/admin/delete_topics/{topic}                    deletion requests
  * {chroot}/admin/reassign_partitions                      the (single) reassignment request
@@ -132,6 +136,23 @@ public final class ZkLayout {
         return brokerConfigsPath() + "/" + brokerId;
     }
 
+    public String userConfigsPath() {
+        return root + "/config/users";
+    }
+
+    /** A user's znode: the name URL-encoded as Kafka's Sanitizer does (so "User:CN=a,O=b" is one path segment). */
+    public String userConfigPath(String user) {
+        return userConfigsPath() + "/" + sanitize(user);
+    }
+
+    static String sanitize(String name) {
+        return URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A");
+    }
+
+    static String desanitize(String segment) {
+        return URLDecoder.decode(segment, StandardCharsets.UTF_8);
+    }
+
     public String configChangesPath() {
         return root + "/config/changes";
     }
@@ -167,7 +188,7 @@ public final class ZkLayout {
 
     /** Persistent containers created once at bootstrap so that every later write can assume its parent exists. */
     public List<String> persistentPaths() {
-        return List.of(brokerIdsPath(), topicsPath(), topicConfigsPath(), brokerConfigsPath(), configChangesPath(),
+        return List.of(brokerIdsPath(), topicsPath(), topicConfigsPath(), brokerConfigsPath(), userConfigsPath(), configChangesPath(),
                 deleteTopicsPath(), isrChangeNotificationPath(), root + "/cluster");
     }
 
