@@ -48,7 +48,10 @@ Environment (Tributary side; the Kafka side reads its own KAFKA_BENCH_* knobs, s
   TRIBUTARY_BENCH_BROKER_OPTS (extra broker JVM flags, e.g. a JFR recording), TRIBUTARY_BENCH_TOOL_OPTS (extra tool
   JVM flags), TRIBUTARY_BENCH_KAFKA_DIR (Kafka harness, default <repo>/../shared/bench/kafka), JAVA_HOME,
   TRIBUTARY_BENCH_METRICS (1: brokers serve /metrics on their port + 312 and are scraped every
-  TRIBUTARY_BENCH_SCRAPE_S (5) seconds, as a Prometheus would; 0: endpoint off; the counters run either way).
+  TRIBUTARY_BENCH_SCRAPE_S (5) seconds, as a Prometheus would; 0: endpoint off; the counters run either way),
+  TRIBUTARY_BENCH_SECURITY (PLAINTEXT; SSL: brokers get an SSL listener on their port + 100 with a throwaway CA made by
+  keytool, replicate over it, and the measured tools produce and consume over TLS; admin calls stay on PLAINTEXT),
+  TRIBUTARY_BENCH_SSL_PROVIDER ("": BoringSSL where it loads; OPENSSL; JDK), for broker and tools alike.
 Needs the build output of broker-server and client-sdk (./mvnw -B -pl client-sdk -am install -DskipTests); it never
 builds. The project's jars are copied to the temp directory first, so a rebuild during a run does not disturb it.
 
@@ -326,6 +329,11 @@ TOOL_PID=""
 SCRAPER_PID=""
 BENCH_METRICS="${TRIBUTARY_BENCH_METRICS:-1}"
 SCRAPE_S="${TRIBUTARY_BENCH_SCRAPE_S:-5}"
+SECURITY="${TRIBUTARY_BENCH_SECURITY:-PLAINTEXT}"
+SSL_PROVIDER="${TRIBUTARY_BENCH_SSL_PROVIDER:-}"
+[[ "$SECURITY" == PLAINTEXT || "$SECURITY" == SSL ]] || die "TRIBUTARY_BENCH_SECURITY must be PLAINTEXT or SSL, got '$SECURITY'"
+TOOL_BOOTSTRAP=""                 # where the measured tools connect: the SSL listeners with SECURITY=SSL
+CLIENT_SSL_CONFIG="$WORK/client-ssl.properties"
 HZ="$(getconf CLK_TCK)"
 TIMES_FILE="$WORK/.times"
 
@@ -450,6 +458,7 @@ all_serving() { # N: every broker SERVING on gRPC health and registered (one Clu
 }
 
 start_cluster() { # N LABEL
+  if [[ "$SECURITY" == SSL && ! -f "$CLIENT_SSL_CONFIG" ]]; then make_tls_material; fi
   local n="$1" i port
   CLUSTER_LABEL="$2"
   CLUSTER_DIR="$(mktemp -d "$WORK/data-$2.XXXXXX")"
@@ -471,6 +480,7 @@ EOF
     -cp "$BROKER_CP" org.apache.zookeeper.server.quorum.QuorumPeerMain "$CLUSTER_DIR/zookeeper.cfg"
   wait_until "ZooKeeper on 127.0.0.1:$ZK_PORT" zk_ready
   BOOTSTRAP=""
+  TOOL_BOOTSTRAP=""
   for ((i = 1; i <= n; i++)); do
     port=$((BROKER_BASE_PORT + i - 1))
     mkdir -p "$CLUSTER_DIR/broker-$i-logs"
@@ -485,6 +495,18 @@ default.replication.factor=1
 auto.create.topics.enable=false
 EOF
     if [[ "$BENCH_METRICS" == 1 ]]; then echo "metrics.port=$((port + 312))" >>"$CLUSTER_DIR/server-$i.properties"; fi
+    if [[ "$SECURITY" == SSL ]]; then
+      cat >>"$CLUSTER_DIR/server-$i.properties" <<EOF
+listeners=PLAINTEXT://127.0.0.1:$port,SSL://127.0.0.1:$((port + 100))
+inter.broker.listener.name=SSL
+ssl.keystore.location=$WORK/tls/broker.p12
+ssl.keystore.password=bench-password
+ssl.truststore.location=$WORK/tls/truststore.p12
+ssl.truststore.password=bench-password
+ssl.provider=$SSL_PROVIDER
+EOF
+      TOOL_BOOTSTRAP+="${TOOL_BOOTSTRAP:+,}127.0.0.1:$((port + 100))"
+    fi
     # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
     launch "broker-$i" "$port" "$CLUSTER_DIR/server-$i.properties" $BROKER_HEAP $JVM_PERF_OPTS $BROKER_EXTRA_OPTS \
       "-Dlog4j2.configurationFile=$WORK/log4j2-broker.xml" \
@@ -492,8 +514,32 @@ EOF
     BOOTSTRAP+="${BOOTSTRAP:+,}127.0.0.1:$port"
   done
   wait_until "$n broker(s) SERVING and registered" all_serving "$n"
-  log "cluster up: $n broker(s), bootstrap $BOOTSTRAP"
+  [[ -n "$TOOL_BOOTSTRAP" ]] || TOOL_BOOTSTRAP="$BOOTSTRAP"
+  log "cluster up: $n broker(s), bootstrap $BOOTSTRAP, measured tools on $TOOL_BOOTSTRAP ($SECURITY)"
   start_scraper "$n"
+}
+
+make_tls_material() { # a throwaway CA, one broker certificate for 127.0.0.1, a trust store, the tools' client config
+  [[ "$SECURITY" == SSL ]] || return 0
+  local kt d="$WORK/tls" pw=bench-password
+  kt="$(dirname "$(readlink -f "$JAVA")")/keytool"
+  [[ -x "$kt" ]] || die "TRIBUTARY_BENCH_SECURITY=SSL needs keytool beside $JAVA"
+  mkdir -p "$d"
+  "$kt" -genkeypair -alias ca -dname "CN=bench-ca" -ext bc:c -keyalg EC -groupname secp256r1 -validity 2 -keystore "$d/ca.p12" \
+    -storetype PKCS12 -storepass "$pw" >/dev/null 2>&1 || die "keytool could not make the bench CA"
+  "$kt" -exportcert -rfc -alias ca -keystore "$d/ca.p12" -storepass "$pw" -file "$d/ca.pem" >/dev/null 2>&1
+  "$kt" -importcert -noprompt -alias ca -file "$d/ca.pem" -keystore "$d/truststore.p12" -storetype PKCS12 -storepass "$pw" >/dev/null 2>&1
+  "$kt" -genkeypair -alias broker -dname "CN=broker" -keyalg EC -groupname secp256r1 -validity 2 -keystore "$d/broker.p12" \
+    -storetype PKCS12 -storepass "$pw" >/dev/null 2>&1
+  "$kt" -certreq -alias broker -keystore "$d/broker.p12" -storepass "$pw" -file "$d/broker.csr" >/dev/null 2>&1
+  "$kt" -gencert -alias ca -keystore "$d/ca.p12" -storepass "$pw" -infile "$d/broker.csr" -outfile "$d/broker.pem" -rfc -validity 2 \
+    -ext SAN=ip:127.0.0.1,dns:localhost -ext EKU=serverAuth,clientAuth >/dev/null 2>&1
+  "$kt" -importcert -noprompt -alias ca -file "$d/ca.pem" -keystore "$d/broker.p12" -storepass "$pw" >/dev/null 2>&1
+  "$kt" -importcert -alias broker -file "$d/broker.pem" -keystore "$d/broker.p12" -storepass "$pw" >/dev/null 2>&1 \
+    || die "keytool could not make the broker certificate"
+  printf 'security.protocol=SSL\nssl.truststore.location=%s\nssl.truststore.password=%s\nssl.provider=%s\n' \
+    "$d/truststore.p12" "$pw" "$SSL_PROVIDER" >"$CLIENT_SSL_CONFIG"
+  log "TLS: throwaway CA and broker certificate under $d (engine: ${SSL_PROVIDER:-BoringSSL where it loads})"
 }
 
 start_scraper() { # N: GET every broker's /metrics every SCRAPE_S seconds until the cluster stops (our own child)
@@ -619,7 +665,9 @@ produce() { # NAME TOPIC ACKS EXTRA_PROPS [quiet]
   local name="$1" topic="$2" acks="$3" extra="$4" raw="$OUT_DIR/$1.out"
   log "$name: ProducerPerformance topic=$topic records=$RECORDS size=$RECORD_SIZE acks=$acks $PRODUCER_PROPS_COMMON $extra"
   # shellcheck disable=SC2086 # the property lists are word lists on purpose
-  measured "$name" "$raw" io.tributary.client.tools.ProducerPerformance --bootstrap-server "$BOOTSTRAP" \
+  local -a tls=()
+  [[ "$SECURITY" == SSL ]] && tls=(--producer.config "$CLIENT_SSL_CONFIG")
+  measured "$name" "$raw" io.tributary.client.tools.ProducerPerformance --bootstrap-server "$TOOL_BOOTSTRAP" "${tls[@]}" \
     --topic "$topic" --num-records "$RECORDS" --record-size "$RECORD_SIZE" --throughput -1 \
     --producer-props acks="$acks" $PRODUCER_PROPS_COMMON $extra
   [[ "${5:-}" == quiet ]] && return 0
@@ -640,8 +688,10 @@ consume() { # NAME TOPIC
     --topic "$topic" --messages 1 --timeout 30000 >"$OUT_DIR/$name-warmup.out" 2>&1 \
     || { tail -n 20 "$OUT_DIR/$name-warmup.out" >&2; die "$name: warm-up consumer failed"; }
   log "$name: ConsumerPerformance topic=$topic messages=$RECORDS (from the beginning)"
+  local -a tls=()
+  [[ "$SECURITY" == SSL ]] && tls=(--consumer.config "$CLIENT_SSL_CONFIG")
   measured "$name" "$raw" io.tributary.client.tools.ConsumerPerformance \
-    --bootstrap-server "$BOOTSTRAP" --topic "$topic" --messages "$RECORDS" --timeout 30000
+    --bootstrap-server "$TOOL_BOOTSTRAP" "${tls[@]}" --topic "$topic" --messages "$RECORDS" --timeout 30000
   local line; line="$(grep -E '^[0-9]{4}-' "$raw" | tail -n 1)" || die "$name: no stats line in $raw"
   local mb mbs n rps reb fetchms fmbs frps
   read -r mb mbs n rps reb fetchms fmbs frps < <(awk -F', *' '{ print $3, $4, $5, $6, $7, $8, $9, $10 }' <<<"$line") || true
@@ -654,7 +704,9 @@ consume() { # NAME TOPIC
 e2e() { # NAME TOPIC
   local name="$1" topic="$2" raw="$OUT_DIR/$1.out"
   log "$name: EndToEndLatency topic=$topic messages=$E2E_MESSAGES size=$RECORD_SIZE acks=1"
-  measured "$name" "$raw" io.tributary.client.tools.EndToEndLatency --bootstrap-server "$BOOTSTRAP" \
+  local -a tls=()
+  [[ "$SECURITY" == SSL ]] && tls=(--command-config "$CLIENT_SSL_CONFIG")
+  measured "$name" "$raw" io.tributary.client.tools.EndToEndLatency --bootstrap-server "$TOOL_BOOTSTRAP" "${tls[@]}" \
     --topic "$topic" --num-records "$E2E_MESSAGES" --producer-acks 1 --record-size "$RECORD_SIZE"
   local avg p50="" p99="" p999=""
   avg="$(sed -nE 's/^Avg latency: ([0-9.]+) ms$/\1/p' "$raw" | tail -n 1)"

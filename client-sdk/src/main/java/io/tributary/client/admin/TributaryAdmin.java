@@ -75,7 +75,7 @@ public final class TributaryAdmin implements AutoCloseable {
         this.config = config;
         this.bootstrap = config.bootstrapServers();
         String clientId = config.clientId().isEmpty() ? "admin" : config.clientId();
-        this.channels = new ChannelPool(64 * 1024 * 1024, clientId);
+        this.channels = new ChannelPool(64 * 1024 * 1024, clientId, config.tls());
         this.metadata = new MetadataManager(channels, bootstrap, config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.reconnectBackoff(), config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());

@@ -2,17 +2,29 @@ package io.tributary.client.config;
 
 import io.tributary.api.config.ConfigDef;
 import io.tributary.api.config.ConfigException;
+import io.tributary.api.security.GrpcTls;
+import io.tributary.api.security.SslConfig;
+import io.tributary.client.internal.ClientTls;
 import io.tributary.client.internal.ExponentialBackoff;
 import io.tributary.client.internal.HostPort;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Parsed, validated configuration of one client: the typed values of a {@link ConfigDef} table. Subclasses
  * own their table; this class holds the values and the keys every client shares. Immutable and thread-safe.
+ *
+ * <p>Transport security uses Kafka's client keys: {@code security.protocol=SSL} with {@code ssl.truststore.*} (the
+ * CAs a broker's certificate must come from) and, for mutual TLS, {@code ssl.keystore.*} (this client's certificate).
+ * The stores are loaded once at construction, so a missing file or a wrong password fails here, naming the key,
+ * not at the first call. Passwords are {@link ConfigDef.Type#PASSWORD}: never part of a message.
  */
 public abstract class ClientConfig {
     public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
@@ -22,6 +34,25 @@ public abstract class ClientConfig {
     public static final String METADATA_MAX_AGE_MS_CONFIG = "metadata.max.age.ms";
     public static final String RECONNECT_BACKOFF_MS_CONFIG = "reconnect.backoff.ms";
     public static final String RECONNECT_BACKOFF_MAX_MS_CONFIG = "reconnect.backoff.max.ms";
+    public static final String SECURITY_PROTOCOL_CONFIG = "security.protocol";
+    public static final String SSL_KEYSTORE_TYPE_CONFIG = "ssl.keystore.type";
+    public static final String SSL_KEYSTORE_LOCATION_CONFIG = "ssl.keystore.location";
+    public static final String SSL_KEYSTORE_PASSWORD_CONFIG = "ssl.keystore.password";
+    public static final String SSL_KEY_PASSWORD_CONFIG = "ssl.key.password";
+    public static final String SSL_TRUSTSTORE_TYPE_CONFIG = "ssl.truststore.type";
+    public static final String SSL_TRUSTSTORE_LOCATION_CONFIG = "ssl.truststore.location";
+    public static final String SSL_TRUSTSTORE_PASSWORD_CONFIG = "ssl.truststore.password";
+    public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG = "ssl.endpoint.identification.algorithm";
+    public static final String SSL_ENABLED_PROTOCOLS_CONFIG = "ssl.enabled.protocols";
+    public static final String SSL_CIPHER_SUITES_CONFIG = "ssl.cipher.suites";
+    public static final String SSL_PROVIDER_CONFIG = "ssl.provider";
+
+    /** {@code security.protocol}: how a client talks to the brokers' listeners. */
+    public enum SecurityProtocol {
+        PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
+    }
+
+    private static final Set<String> TLS_VERSIONS = Set.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
 
     private final Map<String, Object> values;
 
@@ -29,11 +60,15 @@ public abstract class ClientConfig {
         this.values = def.parse(props);
         // Parse the address list now so a typo fails at construction, not at first use.
         HostPort.parseList(getList(BOOTSTRAP_SERVERS_CONFIG));
+        SslConfig ssl = sslConfig();
+        if (ssl != null) {
+            checkStores(ssl);
+        }
     }
 
     /** Adds the keys every client has to a table. */
     protected static ConfigDef withCommonKeys(ConfigDef def, int requestTimeoutMsDefault) {
-        return def
+        def
                 .define(BOOTSTRAP_SERVERS_CONFIG, ConfigDef.Type.LIST, ConfigDef.NO_DEFAULT, (name, value) -> {
                     if (((List<?>) value).isEmpty()) {
                         throw new ConfigException("invalid value for configuration key '" + name + "': at least one host:port is needed");
@@ -51,6 +86,83 @@ public abstract class ClientConfig {
                                 + " in a row (with 20% jitter) up to reconnect.backoff.max.ms.")
                 .define(RECONNECT_BACKOFF_MAX_MS_CONFIG, ConfigDef.Type.LONG, 1000L, ConfigDef.atLeast(0),
                         "Longest wait between tries of a broker that could not be reached.");
+        return withSecurityKeys(def);
+    }
+
+    /** Kafka's client TLS keys. No validator sees a password: a validator's message would quote the value. */
+    private static ConfigDef withSecurityKeys(ConfigDef def) {
+        return def
+                .define(SECURITY_PROTOCOL_CONFIG, ConfigDef.Type.STRING, "PLAINTEXT", ClientConfig::checkSecurityProtocol,
+                        "How to talk to the brokers: PLAINTEXT, or SSL (TLS; mutual TLS when ssl.keystore.location is set)."
+                                + " The bootstrap servers must be listeners of that protocol.")
+                .define(SSL_KEYSTORE_TYPE_CONFIG, ConfigDef.Type.STRING, "PKCS12", ConfigDef.oneOf("PKCS12", "JKS", "PEM"),
+                        "Format of ssl.keystore.location: PKCS12, JKS or PEM (one file with a PKCS#8 key and its certificate chain).")
+                .define(SSL_KEYSTORE_LOCATION_CONFIG, ConfigDef.Type.STRING, "",
+                        "This client's certificate and key, presented to brokers that ask for one (mutual TLS); empty: none.")
+                .define(SSL_KEYSTORE_PASSWORD_CONFIG, ConfigDef.Type.PASSWORD, "", "Password of ssl.keystore.location.")
+                .define(SSL_KEY_PASSWORD_CONFIG, ConfigDef.Type.PASSWORD, "",
+                        "Password of the private key in ssl.keystore.location, if not the key store's.")
+                .define(SSL_TRUSTSTORE_TYPE_CONFIG, ConfigDef.Type.STRING, "PKCS12", ConfigDef.oneOf("PKCS12", "JKS", "PEM"),
+                        "Format of ssl.truststore.location: PKCS12, JKS or PEM (certificates).")
+                .define(SSL_TRUSTSTORE_LOCATION_CONFIG, ConfigDef.Type.STRING, "",
+                        "The CAs a broker's certificate must come from; empty: the JDK's default CAs.")
+                .define(SSL_TRUSTSTORE_PASSWORD_CONFIG, ConfigDef.Type.PASSWORD, "", "Password of ssl.truststore.location, if it has one.")
+                .define(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG, ConfigDef.Type.STRING, "https", ConfigDef.oneOf("https", ""),
+                        "https: a broker's certificate must name the host dialed; empty: check only that a trusted CA signed it.")
+                .define(SSL_ENABLED_PROTOCOLS_CONFIG, ConfigDef.Type.LIST, "TLSv1.3,TLSv1.2", ClientConfig::checkTlsVersions,
+                        "TLS versions this client offers.")
+                .define(SSL_CIPHER_SUITES_CONFIG, ConfigDef.Type.LIST, "", "Cipher suites allowed (empty: the TLS engine's defaults).")
+                .define(SSL_PROVIDER_CONFIG, ConfigDef.Type.STRING, "", ConfigDef.oneOf("", "OPENSSL", "JDK"),
+                        "The TLS engine: OPENSSL (BoringSSL, shipped with gRPC), JDK, or empty for BoringSSL where it loads."
+                                + " (Kafka's ssl.provider names a JCA provider; here it picks the engine.)");
+    }
+
+    private static void checkSecurityProtocol(String name, Object value) {
+        SecurityProtocol protocol;
+        try {
+            protocol = SecurityProtocol.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("invalid value '" + value + "' for configuration key '" + name
+                    + "': must be one of [PLAINTEXT, SSL]");
+        }
+        if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
+            throw new ConfigException(name + "=" + protocol + ": SASL is not supported yet by this client;"
+                    + " use SSL (with ssl.keystore.location for mutual TLS) or PLAINTEXT");
+        }
+    }
+
+    private static void checkTlsVersions(String name, Object value) {
+        for (Object version : (List<?>) value) {
+            if (!TLS_VERSIONS.contains(String.valueOf(version))) {
+                throw new ConfigException("invalid value '" + value + "' for configuration key '" + name + "': '" + version
+                        + "' is not one of " + List.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1"));
+            }
+        }
+    }
+
+    /**
+     * Loads the key and trust stores and picks the engine once, so that a missing file, a wrong type or password, or
+     * an engine that does not load fails at construction with the key to fix.
+     */
+    private void checkStores(SslConfig ssl) {
+        requireReadable(SSL_TRUSTSTORE_LOCATION_CONFIG, ssl.truststoreLocation());
+        requireReadable(SSL_KEYSTORE_LOCATION_CONFIG, ssl.keystoreLocation());
+        ssl.trustManagers();
+        ssl.keyManagers();
+        GrpcTls.provider(getString(SSL_PROVIDER_CONFIG));
+    }
+
+    private static void requireReadable(String key, String location) {
+        if (location.isBlank()) {
+            return;
+        }
+        Path path = Path.of(location);
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException(key + ": " + location + " does not exist or is not a file");
+        }
+        if (!Files.isReadable(path)) {
+            throw new ConfigException(key + ": " + location + " is not readable by this process");
+        }
     }
 
     public static Map<Object, Object> toMap(Properties props) {
@@ -108,6 +220,28 @@ public abstract class ClientConfig {
     /** How long to wait before asking again after brokers could not be reached, growing with each failure. */
     public ExponentialBackoff reconnectBackoff() {
         return new ExponentialBackoff(getLong(RECONNECT_BACKOFF_MS_CONFIG), getLong(RECONNECT_BACKOFF_MAX_MS_CONFIG), 0.2);
+    }
+
+    public SecurityProtocol securityProtocol() {
+        return SecurityProtocol.valueOf(getString(SECURITY_PROTOCOL_CONFIG).toUpperCase(Locale.ROOT));
+    }
+
+    /** The client side of TLS (no {@code ssl.client.auth}: that is the broker's choice), or null for PLAINTEXT. */
+    public SslConfig sslConfig() {
+        if (securityProtocol() != SecurityProtocol.SSL) {
+            return null;
+        }
+        return new SslConfig(getString(SSL_KEYSTORE_TYPE_CONFIG), getString(SSL_KEYSTORE_LOCATION_CONFIG),
+                getString(SSL_KEYSTORE_PASSWORD_CONFIG), getString(SSL_KEY_PASSWORD_CONFIG), getString(SSL_TRUSTSTORE_TYPE_CONFIG),
+                getString(SSL_TRUSTSTORE_LOCATION_CONFIG), getString(SSL_TRUSTSTORE_PASSWORD_CONFIG), SslConfig.ClientAuth.NONE,
+                getList(SSL_ENABLED_PROTOCOLS_CONFIG), getList(SSL_CIPHER_SUITES_CONFIG));
+    }
+
+    /** What the channels need to speak TLS: the stores, the engine and whether to check host names; null for PLAINTEXT. */
+    public ClientTls tls() {
+        SslConfig ssl = sslConfig();
+        return ssl == null ? null : new ClientTls(ssl, getString(SSL_PROVIDER_CONFIG),
+                getString(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG).equalsIgnoreCase("https"));
     }
 
     public Map<String, Object> values() {

@@ -113,7 +113,8 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         this.subscriptions = new SubscriptionState(config.groupId().isPresent(), metrics);
         this.buffer = new FetchBuffer(config.fetchMaxBytes(), config.checkCrcs());
         // The first batch of a response is sent even when larger than fetch.max.bytes: leave room above it.
-        this.channels = new ChannelPool((int) Math.min(Integer.MAX_VALUE - 1, Math.max(64L << 20, config.fetchMaxBytes() + (16L << 20))), clientId);
+        this.channels = new ChannelPool((int) Math.min(Integer.MAX_VALUE - 1, Math.max(64L << 20, config.fetchMaxBytes() + (16L << 20))), clientId,
+                config.tls());
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.reconnectBackoff(), config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());

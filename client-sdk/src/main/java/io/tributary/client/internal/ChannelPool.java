@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.tributary.client.Node;
 
 import java.util.ArrayList;
@@ -15,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One gRPC channel per broker address, created on first use and shared by every call to that broker (a channel
- * multiplexes all streams over one HTTP/2 connection and reconnects by itself).
+ * multiplexes all streams over one HTTP/2 connection and reconnects by itself). Plaintext, or TLS with one
+ * {@link SslContext} built when the pool is made (the stores are read once per client, not once per broker).
  *
  * <p>Thread-safe.
  */
@@ -31,13 +33,32 @@ public final class ChannelPool implements AutoCloseable {
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final int maxInboundMessageBytes;
     private final String userAgent;
+    /** Null: plaintext. */
+    private final SslContext tls;
+    private final boolean mutualTls;
     private volatile boolean closed;
     /** Whether any broker has answered a call of this client; see {@link ContactAttempt}. */
     private volatile boolean answered;
 
-    public ChannelPool(int maxInboundMessageBytes, String clientId) {
+    /**
+     * @param tls the client's TLS settings ({@code ClientConfig.tls()}), or null for plaintext
+     * @throws io.tributary.api.config.ConfigException when the TLS settings cannot make a context
+     */
+    public ChannelPool(int maxInboundMessageBytes, String clientId, ClientTls tls) {
         this.maxInboundMessageBytes = maxInboundMessageBytes;
         this.userAgent = "tributary-java/" + clientId;
+        this.tls = tls == null ? null : tls.context();
+        this.mutualTls = tls != null && tls.mutual();
+    }
+
+    /** Whether the channels speak TLS (security.protocol=SSL); failures to connect are explained accordingly. */
+    public boolean usesTls() {
+        return tls != null;
+    }
+
+    /** Whether this client presents a certificate of its own. */
+    public boolean mutualTls() {
+        return mutualTls;
     }
 
     /** Some broker answered a call: failures to connect are an outage from now on, not a wrong address. */
@@ -61,8 +82,14 @@ public final class ChannelPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("client is closed");
         }
-        return channels.computeIfAbsent(host + ":" + port, k -> NettyChannelBuilder.forAddress(host, port,
-                        InsecureChannelCredentials.create())
+        return channels.computeIfAbsent(host + ":" + port, k -> newChannel(host, port));
+    }
+
+    private ManagedChannel newChannel(String host, int port) {
+        NettyChannelBuilder builder = tls == null
+                ? NettyChannelBuilder.forAddress(host, port, InsecureChannelCredentials.create())
+                : NettyChannelBuilder.forAddress(host, port).sslContext(tls);
+        return builder
                 // Netty's default reads at most 64 KiB per read call; a consumer receives ~1 MiB fetch responses back
                 // to back, and larger reads (the size adapts to what arrives, up to MAX_READ_BYTES) cut the reads and
                 // pooled buffers per response: the consumer perf tool used 6% less CPU (5 runs each, 5M records).
@@ -71,7 +98,7 @@ public final class ChannelPool implements AutoCloseable {
                 .keepAliveTime(KEEPALIVE_TIME_MS, TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .userAgent(userAgent)
-                .build());
+                .build();
     }
 
     /** Shuts every channel down, waiting at most {@code timeoutMs} in total for calls to drain. */

@@ -15,7 +15,9 @@ import java.util.StringJoiner;
 
 /**
  * One pass over the brokers a client may ask ("any one will do"): records how each address failed, so that when
- * nothing listens at any of them on first contact the client says so at once, naming each address and why.
+ * nothing listens at any of them on first contact the client says so at once, naming each address and why. A
+ * connection that failed at the TLS layer, or a plaintext one a TLS listener cut off, counts the same way: no retry
+ * can succeed until a setting changes, and the reason names the setting ({@link TlsFailures}).
  *
  * <p>Not thread-safe: one pass, one thread.
  */
@@ -46,6 +48,9 @@ public final class ContactAttempt {
     /** A call to {@code address} failed with {@code failure}. */
     public void failed(HostPort address, Throwable failure) {
         String reason = Errors.unreachableReason(failure);
+        if (reason == null) {
+            reason = TlsFailures.explain(failure, channels.usesTls(), channels.mutualTls());
+        }
         if (reason == null) {
             otherFailures++;
         } else {

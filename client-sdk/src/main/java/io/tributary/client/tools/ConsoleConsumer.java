@@ -59,7 +59,8 @@ public final class ConsoleConsumer extends ToolCommand {
     @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", description = "A consumer config (repeatable).")
     List<String> consumerProperties = new ArrayList<>();
 
-    @Option(names = "--consumer.config", paramLabel = "FILE", description = "Consumer properties file.")
+    @Option(names = {"--consumer.config", "--command-config"}, paramLabel = "FILE",
+            description = "Consumer properties file (security.protocol, ssl.*, any consumer config).")
     Path consumerConfig;
 
     public static void main(String[] args) {

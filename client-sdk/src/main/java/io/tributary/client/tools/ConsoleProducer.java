@@ -44,7 +44,8 @@ public final class ConsoleProducer extends ToolCommand {
     @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "A producer config (repeatable), e.g. acks=all.")
     List<String> producerProperties = new ArrayList<>();
 
-    @Option(names = "--producer.config", paramLabel = "FILE", description = "Producer properties file.")
+    @Option(names = {"--producer.config", "--command-config"}, paramLabel = "FILE",
+            description = "Producer properties file (security.protocol, ssl.*, any producer config).")
     Path producerConfig;
 
     @Option(names = "--request-required-acks", paramLabel = "ACKS", description = "Shorthand for --producer-property acks=ACKS.")

@@ -61,7 +61,8 @@ public final class ConsumerPerformance extends ToolCommand {
     @Option(names = "--date-format", paramLabel = "PATTERN", defaultValue = "yyyy-MM-dd HH:mm:ss:SSS", description = "Format of the times.")
     String dateFormat;
 
-    @Option(names = "--consumer.config", paramLabel = "FILE", description = "Consumer properties file.")
+    @Option(names = {"--consumer.config", "--command-config"}, paramLabel = "FILE",
+            description = "Consumer properties file (security.protocol, ssl.*, any consumer config).")
     Path consumerConfig;
 
     @Option(names = "--print-metrics", description = "Print the consumer's metrics at the end of the run.")

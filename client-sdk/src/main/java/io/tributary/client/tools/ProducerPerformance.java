@@ -49,7 +49,8 @@ public final class ProducerPerformance extends ToolCommand {
     @Option(names = "--producer-props", arity = "1..*", paramLabel = "KEY=VALUE", description = "Producer configs, e.g. acks=all linger.ms=5.")
     List<String> producerProps = new ArrayList<>();
 
-    @Option(names = "--producer.config", paramLabel = "FILE", description = "Producer properties file.")
+    @Option(names = {"--producer.config", "--command-config"}, paramLabel = "FILE",
+            description = "Producer properties file (security.protocol, ssl.*, any producer config).")
     Path producerConfig;
 
     @Option(names = "--reporting-interval", paramLabel = "MS", defaultValue = "5000", description = "Progress line interval (default 5000).")

@@ -1,6 +1,7 @@
 package io.tributary.client.tools;
 
 import io.tributary.client.admin.TributaryAdmin;
+import io.tributary.client.config.AdminConfig;
 import io.tributary.client.tools.ToolCommand.ToolException;
 
 import java.util.HashMap;
@@ -15,13 +16,17 @@ final class Topics {
     private Topics() {
     }
 
+    /**
+     * @param clientProps the producer's or consumer's properties: the admin client used for the check takes every key
+     *                    it shares with them (addresses, timeouts, security.protocol and ssl.*)
+     */
     static void requireExists(Map<String, Object> clientProps, String topic) {
         Map<String, Object> adminProps = new HashMap<>(ToolDefaults.ADMIN);
-        for (String key : new String[] {"bootstrap.servers", "request.timeout.ms", "client.id", "retry.backoff.ms"}) {
-            if (clientProps.containsKey(key)) {
-                adminProps.put(key, clientProps.get(key));
+        clientProps.forEach((key, value) -> {
+            if (AdminConfig.CONFIG.names().contains(key)) {
+                adminProps.put(key, value);
             }
-        }
+        });
         try (TributaryAdmin admin = new TributaryAdmin(adminProps)) {
             if (!admin.listTopics(true).contains(topic)) {
                 throw new ToolException("unknown topic '" + topic + "': it does not exist on the cluster at " + clientProps.get("bootstrap.servers"));

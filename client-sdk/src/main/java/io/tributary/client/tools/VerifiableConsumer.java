@@ -69,7 +69,8 @@ public final class VerifiableConsumer extends ToolCommand {
     @Option(names = "--timeout-ms", paramLabel = "MS", description = "Exit when no record arrives for this long.")
     Long timeoutMs;
 
-    @Option(names = "--consumer.config", paramLabel = "FILE", description = "Consumer properties file.")
+    @Option(names = {"--consumer.config", "--command-config"}, paramLabel = "FILE",
+            description = "Consumer properties file (security.protocol, ssl.*, any consumer config).")
     Path consumerConfig;
 
     @Option(names = "--consumer-property", paramLabel = "KEY=VALUE", description = "A consumer config (repeatable).")

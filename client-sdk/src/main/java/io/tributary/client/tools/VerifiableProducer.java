@@ -50,7 +50,8 @@ public final class VerifiableProducer extends ToolCommand {
     @Option(names = "--value-prefix", paramLabel = "P", description = "Values are P.0, P.1, ... instead of 0, 1, ...")
     String valuePrefix;
 
-    @Option(names = "--producer.config", paramLabel = "FILE", description = "Producer properties file.")
+    @Option(names = {"--producer.config", "--command-config"}, paramLabel = "FILE",
+            description = "Producer properties file (security.protocol, ssl.*, any producer config).")
     Path producerConfig;
 
     @Option(names = "--producer-property", paramLabel = "KEY=VALUE", description = "A producer config (repeatable).")

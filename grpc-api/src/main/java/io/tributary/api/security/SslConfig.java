@@ -65,6 +65,14 @@ public record SslConfig(String keystoreType, String keystoreLocation, String key
         cipherSuites = List.copyOf(cipherSuites);
     }
 
+    /** Everything but the passwords, which never reach a log line. */
+    @Override
+    public String toString() {
+        return "SslConfig(keystore=" + keystoreType + ":" + keystoreLocation + ", truststore=" + truststoreType + ":"
+                + truststoreLocation + ", clientAuth=" + clientAuth + ", protocols=" + enabledProtocols
+                + ", cipherSuites=" + cipherSuites + ")";
+    }
+
     public boolean hasKeystore() {
         return !keystoreLocation.isBlank();
     }
