@@ -2,15 +2,9 @@ package io.tributary.broker.server;
 
 import io.tributary.api.batch.RecordBatchBuilder;
 import io.tributary.api.v1.AdminGrpc;
-import io.tributary.api.v1.CommitOffsetsRequest;
-import io.tributary.api.v1.CommitOffsetsResponse;
-import io.tributary.api.v1.CoordinatorResult;
 import io.tributary.api.v1.CreateTopicsRequest;
 import io.tributary.api.v1.CreateTopicsResponse;
-import io.tributary.api.v1.FindCoordinatorRequest;
-import io.tributary.api.v1.GroupsGrpc;
 import io.tributary.api.v1.NewTopic;
-import io.tributary.api.v1.OffsetCommit;
 import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.broker.testing.EmbeddedCluster;
 import io.tributary.broker.testing.Scrapes;
@@ -164,33 +158,19 @@ class BrokerMetricsTest {
             }
             long[] committed = {10, 20, 0};
             String group = "stopped-mid-topic";
-            CommitOffsetsRequest.Builder commit = CommitOffsetsRequest.newBuilder().setGroupId(group).setGenerationId(-1);
-            for (int p = 0; p < 3; p++) {
-                commit.addOffsets(OffsetCommit.newBuilder().setTopic("lagged").setPartition(p).setOffset(committed[p]).setLeaderEpoch(-1));
-            }
-            int[] coordinator = {-1};
-            c.awaitCondition(() -> {
-                CoordinatorResult r = GroupsGrpc.newBlockingStub(c.channel(c.runningBrokers().keySet().iterator().next()))
-                        .withDeadlineAfter(10, TimeUnit.SECONDS)
-                        .findCoordinator(FindCoordinatorRequest.newBuilder().addGroupIds(group).build()).getCoordinators(0);
-                coordinator[0] = r.getNode().getId();
-                return r.getError().getCode().isEmpty();
-            }, 30_000, "a coordinator for " + group);
-            CommitOffsetsResponse response = GroupsGrpc.newBlockingStub(c.channel(coordinator[0])).withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .commitOffsets(commit.build());
-            response.getResultsList().forEach(r -> assertTrue(r.getError().getCode().isEmpty(), r.toString()));
+            int coordinator = TestClients.commitOffsets(c, group, "lagged", committed);
 
             String labels = "group=\"" + group + "\",partition=\"%d\",topic=\"lagged\"";
             c.awaitCondition(() -> {
-                String s = scrape(c, coordinator[0]);
+                String s = scrape(c, coordinator);
                 for (int p = 0; p < 3; p++) {
                     if (value(s, "tributary_consumergroup_lag{" + labels.formatted(p) + "}") != ends[p] - committed[p]) {
                         return false;
                     }
                 }
                 return true;
-            }, 30_000, "lag of every partition on coordinator " + coordinator[0]);
-            String s = scrape(c, coordinator[0]);
+            }, 30_000, "lag of every partition on coordinator " + coordinator);
+            String s = scrape(c, coordinator);
             for (int p = 0; p < 3; p++) {
                 assertEquals(committed[p], value(s, "tributary_consumergroup_current_offset{" + labels.formatted(p) + "}"), s);
             }

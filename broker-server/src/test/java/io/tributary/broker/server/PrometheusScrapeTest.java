@@ -4,11 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.api.batch.RecordBatchBuilder;
 import io.tributary.api.testing.StablePorts;
-import io.tributary.api.v1.CommitOffsetsRequest;
-import io.tributary.api.v1.CoordinatorResult;
-import io.tributary.api.v1.FindCoordinatorRequest;
-import io.tributary.api.v1.GroupsGrpc;
-import io.tributary.api.v1.OffsetCommit;
 import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.broker.testing.EmbeddedCluster;
 import org.junit.jupiter.api.Test;
@@ -62,7 +57,7 @@ class PrometheusScrapeTest {
             }
             PartitionProduceResult produced = TestClients.produce(c.channel(leader), "watched", 0, b.build(), -1);
             assertTrue(produced.getError().getCode().isEmpty(), produced.getError().toString());
-            commit(c, "dashboard-group", "watched", 15);
+            TestClients.commitOffsets(c, "dashboard-group", "watched", 15);
 
             String targets = c.runningBrokers().keySet().stream()
                     .map(id -> "'127.0.0.1:" + c.broker(id).metricsPort() + "'").collect(Collectors.joining(", "));
@@ -115,21 +110,6 @@ class PrometheusScrapeTest {
                 }
             }
         }
-    }
-
-    private static void commit(EmbeddedCluster c, String group, String topic, long offset) {
-        int[] coordinator = {-1};
-        c.awaitCondition(() -> {
-            CoordinatorResult r = GroupsGrpc.newBlockingStub(c.channel(c.runningBrokers().keySet().iterator().next()))
-                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .findCoordinator(FindCoordinatorRequest.newBuilder().addGroupIds(group).build()).getCoordinators(0);
-            coordinator[0] = r.getNode().getId();
-            return r.getError().getCode().isEmpty();
-        }, 30_000, "a coordinator for " + group);
-        GroupsGrpc.newBlockingStub(c.channel(coordinator[0])).withDeadlineAfter(10, TimeUnit.SECONDS)
-                .commitOffsets(CommitOffsetsRequest.newBuilder().setGroupId(group).setGenerationId(-1)
-                        .addOffsets(OffsetCommit.newBuilder().setTopic(topic).setPartition(0).setOffset(offset).setLeaderEpoch(-1)).build())
-                .getResultsList().forEach(r -> assertTrue(r.getError().getCode().isEmpty(), r.toString()));
     }
 
     /** Waits until the instant query's single value equals {@code expected}. */

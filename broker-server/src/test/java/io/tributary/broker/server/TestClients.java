@@ -3,25 +3,57 @@ package io.tributary.broker.server;
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
+import io.tributary.api.v1.CommitOffsetsRequest;
 import io.tributary.api.v1.ConsumerGrpc;
+import io.tributary.api.v1.CoordinatorResult;
 import io.tributary.api.v1.FetchCredit;
 import io.tributary.api.v1.FetchRequest;
 import io.tributary.api.v1.FetchResponse;
 import io.tributary.api.v1.FetchSession;
+import io.tributary.api.v1.FindCoordinatorRequest;
+import io.tributary.api.v1.GroupsGrpc;
+import io.tributary.api.v1.OffsetCommit;
 import io.tributary.api.v1.PartitionPosition;
 import io.tributary.api.v1.PartitionProduceData;
 import io.tributary.api.v1.PartitionProduceResult;
 import io.tributary.api.v1.ProduceRequest;
 import io.tributary.api.v1.ProducerGrpc;
+import io.tributary.broker.testing.EmbeddedCluster;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /** Minimal raw-gRPC producer and fetcher for broker tests: exactly what a client in another language would send. */
 final class TestClients {
     private TestClients() {
+    }
+
+    /**
+     * Commits {@code offsets[p]} for partition p of {@code topic} on behalf of {@code group} from outside it (no
+     * member, generation -1), at the group's coordinator, found first (bounded by 30 s); every result must succeed.
+     *
+     * @return the coordinator's broker id
+     */
+    static int commitOffsets(EmbeddedCluster c, String group, String topic, long... offsets) {
+        int[] coordinator = {-1};
+        c.awaitCondition(() -> {
+            CoordinatorResult r = GroupsGrpc.newBlockingStub(c.channel(c.runningBrokers().keySet().iterator().next()))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .findCoordinator(FindCoordinatorRequest.newBuilder().addGroupIds(group).build()).getCoordinators(0);
+            coordinator[0] = r.getNode().getId();
+            return r.getError().getCode().isEmpty();
+        }, 30_000, "a coordinator for " + group);
+        CommitOffsetsRequest.Builder commit = CommitOffsetsRequest.newBuilder().setGroupId(group).setGenerationId(-1);
+        for (int p = 0; p < offsets.length; p++) {
+            commit.addOffsets(OffsetCommit.newBuilder().setTopic(topic).setPartition(p).setOffset(offsets[p]).setLeaderEpoch(-1));
+        }
+        GroupsGrpc.newBlockingStub(c.channel(coordinator[0])).withDeadlineAfter(10, TimeUnit.SECONDS).commitOffsets(commit.build())
+                .getResultsList().forEach(r -> assertTrue(r.getError().getCode().isEmpty(), r.toString()));
+        return coordinator[0];
     }
 
     static PartitionProduceResult produce(Channel channel, String topic, int partition, ByteBuffer batch, int acks) {
