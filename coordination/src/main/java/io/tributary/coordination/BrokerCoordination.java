@@ -1,11 +1,17 @@
 package io.tributary.coordination;
 
+import io.tributary.api.acl.AccessControlEntry;
+import io.tributary.api.acl.ResourcePattern;
 import java.io.Closeable;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.slf4j.Logger;
@@ -25,6 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class BrokerCoordination implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(BrokerCoordination.class);
+    /**
+     * A full re-read of the ACLs this often, besides change notifications and reconnects: a safety net for changes
+     * written without a notification (by hand in zkCli). Costs one read per ACL resource per broker per interval.
+     */
+    static final long ACL_REFRESH_INTERVAL_MS = TimeUnit.MINUTES.toMillis(5);
 
     private final CoordinationConfig config;
     private final CuratorFramework client;
@@ -37,17 +48,26 @@ public final class BrokerCoordination implements Closeable {
     private final TopicAdmin topicAdmin;
     private final PartitionStateStore partitionStates;
     private final ProducerIdBlocks producerIdBlocks;
+    private final AclStore aclStore;
+    /** Guarded by {@code this}. */
+    private AclCache aclCache;
     private final AtomicReference<Lifecycle> lifecycle = new AtomicReference<>(Lifecycle.LATENT);
     private volatile String clusterId;
     private final CoordinationStats stats = new CoordinationStats();
 
-    /** Creates a broker's coordination with its own ZooKeeper client (closed with this object). */
+    /**
+     * Creates a broker's coordination with its own ZooKeeper client (closed with this object), with SASL and ACLs as
+     * {@link CoordinationConfig#zkSecurity()} says.
+     *
+     * @throws SecurityException when {@code zookeeper.set.acl=true} but the client has no way to authenticate
+     */
     public static BrokerCoordination create(CoordinationConfig config) {
         return new BrokerCoordination(config, ZkSupport.newClient(config), true);
     }
 
     /**
-     * @param client     a Curator client for the ensemble, without a namespace (started here if latent)
+     * @param client     a Curator client for the ensemble, without a namespace (started here if latent); with
+     *                   {@code zookeeper.set.acl} it must be built by {@link ZkSupport#newClient} (for its ACL provider)
      * @param ownsClient whether {@link #close()} closes the client
      */
     public BrokerCoordination(CoordinationConfig config, CuratorFramework client, boolean ownsClient) {
@@ -70,6 +90,7 @@ public final class BrokerCoordination implements Closeable {
         this.topicAdmin = new TopicAdmin(client, layout, config.deleteTopicEnable(), new ReplicaAssigner());
         this.partitionStates = new PartitionStateStore(client, layout);
         this.producerIdBlocks = new ProducerIdBlocks(client, layout);
+        this.aclStore = new AclStore(client, layout);
         cache.addListener(controller);
     }
 
@@ -78,6 +99,7 @@ public final class BrokerCoordination implements Closeable {
      *
      * @throws BrokerIdInUseException when another live broker holds this broker id
      * @throws TimeoutException       when ZooKeeper is not reachable (with a quorum) within {@code timeout}
+     * @throws SecurityException      when {@code zookeeper.set.acl=true} but the session is not SASL-authenticated
      */
     public void start(Duration timeout) throws Exception {
         if (!lifecycle.compareAndSet(Lifecycle.LATENT, Lifecycle.STARTED)) {
@@ -90,6 +112,7 @@ public final class BrokerCoordination implements Closeable {
             throw new TimeoutException("could not connect to ZooKeeper at " + config.zkConnect().hosts()
                     + " within " + timeout.toMillis() + " ms");
         }
+        ZkSupport.requireAuthenticated(client, config.zkSecurity());
         ZkSupport.bootstrap(client, layout);
         clusterId = ZkSupport.ensureClusterId(client, layout);
         controller.start();
@@ -157,6 +180,33 @@ public final class BrokerCoordination implements Closeable {
         return new UserCredentials(client, layout);
     }
 
+    /** ACLs in ZooKeeper, in Kafka's layout (add / remove / describe, with change notifications). */
+    public AclStore aclStore() {
+        return aclStore;
+    }
+
+    /**
+     * Starts this broker's {@link AclCache}, which tells {@code listener} (the authorizer) every ACL at first load and
+     * again after each change, on the cache's thread; the cache closes with this object. Call once, after
+     * {@link #start}; poll {@link AclCache#loaded()} to wait for the first load.
+     */
+    public synchronized AclCache startAclCache(Consumer<Map<ResourcePattern, Set<AccessControlEntry>>> listener) {
+        if (lifecycle.get() != Lifecycle.STARTED) {
+            throw new IllegalStateException("start the coordination before its ACL cache");
+        }
+        if (aclCache != null) {
+            throw new IllegalStateException("the ACL cache is already running");
+        }
+        aclCache = new AclCache(client, layout, listener, ACL_REFRESH_INTERVAL_MS);
+        aclCache.start();
+        return aclCache;
+    }
+
+    /** The ACL cache, once {@link #startAclCache} ran. */
+    public synchronized Optional<AclCache> aclCache() {
+        return Optional.ofNullable(aclCache);
+    }
+
     public TopicAdmin topicAdmin() {
         return topicAdmin;
     }
@@ -189,6 +239,11 @@ public final class BrokerCoordination implements Closeable {
     public void close() {
         if (lifecycle.getAndSet(Lifecycle.CLOSED) == Lifecycle.CLOSED) {
             return;
+        }
+        synchronized (this) {
+            if (aclCache != null) {
+                aclCache.close();
+            }
         }
         election.close();
         controller.close();

@@ -20,11 +20,14 @@ import java.util.Objects;
  * @param deleteTopicEnable           {@code delete.topic.enable}
  * @param controllerReconcileIntervalMs how often the controller re-checks everything even without a watch firing
  * @param leaderRebalance             automatic moves of leadership back to preferred replicas
+ * @param zkSecurity                  {@code zookeeper.set.acl}, {@code zookeeper.sasl.client},
+ *                                    {@code zookeeper.sasl.clientconfig} (see {@link ZkClientSecurity})
  */
 public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionTimeoutMs, int connectionTimeoutMs,
                                  String host, int port, List<String> endpoints, String rack,
                                  boolean uncleanLeaderElectionEnable, boolean deleteTopicEnable,
-                                 long controllerReconcileIntervalMs, LeaderRebalancePolicy leaderRebalance) {
+                                 long controllerReconcileIntervalMs, LeaderRebalancePolicy leaderRebalance,
+                                 ZkClientSecurity zkSecurity) {
     public static final int DEFAULT_SESSION_TIMEOUT_MS = 18_000;
 
     /**
@@ -46,6 +49,7 @@ public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionT
         Objects.requireNonNull(zkConnect, "zkConnect");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(leaderRebalance, "leaderRebalance");
+        Objects.requireNonNull(zkSecurity, "zkSecurity");
         endpoints = List.copyOf(endpoints);
         if (brokerId < 0) {
             throw new IllegalArgumentException("broker.id must be >= 0, got " + brokerId);
@@ -67,6 +71,11 @@ public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionT
         return Duration.ofMillis(sessionTimeoutMs);
     }
 
+    /** Kafka's {@code zookeeper.set.acl}. */
+    public boolean zkSetAcl() {
+        return zkSecurity.setAcl();
+    }
+
     /** Not thread-safe. */
     public static final class Builder {
         private final int brokerId;
@@ -81,6 +90,9 @@ public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionT
         private boolean deleteTopicEnable = true;
         private long controllerReconcileIntervalMs = 30_000;
         private LeaderRebalancePolicy leaderRebalance = LeaderRebalancePolicy.KAFKA_DEFAULT;
+        private boolean zkSetAcl = ZkClientSecurity.DEFAULT.setAcl();
+        private boolean zkSaslClient = ZkClientSecurity.DEFAULT.saslClient();
+        private String zkSaslClientConfig = ZkClientSecurity.DEFAULT.saslClientConfig();
 
         private Builder(int brokerId, ZkConnect zkConnect) {
             this.brokerId = brokerId;
@@ -133,10 +145,29 @@ public record CoordinationConfig(int brokerId, ZkConnect zkConnect, int sessionT
             return this;
         }
 
+        /** {@code zookeeper.set.acl} (default false). */
+        public Builder zkSetAcl(boolean value) {
+            this.zkSetAcl = value;
+            return this;
+        }
+
+        /** {@code zookeeper.sasl.client} (default true). */
+        public Builder zkSaslClient(boolean value) {
+            this.zkSaslClient = value;
+            return this;
+        }
+
+        /** {@code zookeeper.sasl.clientconfig} (default {@code Client}). */
+        public Builder zkSaslClientConfig(String value) {
+            this.zkSaslClientConfig = value;
+            return this;
+        }
+
         public CoordinationConfig build() {
             List<String> eps = endpoints != null ? endpoints : List.of("PLAINTEXT://" + host + ":" + port);
             return new CoordinationConfig(brokerId, zkConnect, sessionTimeoutMs, connectionTimeoutMs, host, port,
-                    eps, rack, uncleanLeaderElectionEnable, deleteTopicEnable, controllerReconcileIntervalMs, leaderRebalance);
+                    eps, rack, uncleanLeaderElectionEnable, deleteTopicEnable, controllerReconcileIntervalMs, leaderRebalance,
+                    new ZkClientSecurity(zkSetAcl, zkSaslClient, zkSaslClientConfig));
         }
     }
 }

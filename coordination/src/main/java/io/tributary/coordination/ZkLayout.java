@@ -28,6 +28,10 @@ import java.util.OptionalInt;
  * {chroot}/admin/reassign_partitions                      the (single) reassignment request
  * {chroot}/admin/preferred_replica_election               the (single) preferred-leader election request
  * {chroot}/isr_change_notification                        reserved; see PartitionStateStore for how ISR changes travel
+ * {chroot}/kafka-acl/{ResourceType}/{name}               LITERAL ACLs {"version":1,"acls":[{"principal":..,"permissionType":..,"operation":..,"host":..}]}
+ * {chroot}/kafka-acl-extended/prefixed/{ResourceType}/{name}  PREFIXED ACLs, same document
+ * {chroot}/kafka-acl-changes/acl_changes_{seq}            LITERAL ACL change: TOPIC:orders
+ * {chroot}/kafka-acl-extended-changes/acl_changes_{seq}   PREFIXED ACL change: {"version":1,"resourceType":"TOPIC","name":..,"patternType":"PREFIXED"}
  * {chroot}/latest_producer_id_block                       {"version":1,"broker":..,"block_start":..,"block_end":..}
  * </pre>
  *
@@ -36,6 +40,8 @@ import java.util.OptionalInt;
 public final class ZkLayout {
     public static final String DEFAULT_CHROOT = "/tributary";
     static final String CONFIG_CHANGE_PREFIX = "config_change_";
+    /** Kafka's prefix for the sequential znodes under both ACL change parents. */
+    public static final String ACL_CHANGE_PREFIX = "acl_changes_";
 
     private final String root;
 
@@ -162,6 +168,31 @@ public final class ZkLayout {
         return configChangesPath() + "/" + CONFIG_CHANGE_PREFIX;
     }
 
+    /** LITERAL ACLs, as Kafka's ZooKeeper authorizer lays them out: {@code kafka-acl/<ResourceType>/<name>}. */
+    public String literalAclsPath() {
+        return root + "/kafka-acl";
+    }
+
+    /** Parent of the non-literal ACL trees (Kafka's KIP-290 "extended" ACLs). */
+    public String extendedAclsPath() {
+        return root + "/kafka-acl-extended";
+    }
+
+    /** PREFIXED ACLs: {@code kafka-acl-extended/prefixed/<ResourceType>/<name>}. */
+    public String prefixedAclsPath() {
+        return extendedAclsPath() + "/prefixed";
+    }
+
+    /** Change notifications for LITERAL ACLs ({@code acl_changes_<seq>}, data {@code TOPIC:orders}). */
+    public String literalAclChangesPath() {
+        return root + "/kafka-acl-changes";
+    }
+
+    /** Change notifications for PREFIXED ACLs ({@code acl_changes_<seq>}, data a JSON change event). */
+    public String extendedAclChangesPath() {
+        return root + "/kafka-acl-extended-changes";
+    }
+
     public String adminPath() {
         return root + "/admin";
     }
@@ -189,7 +220,21 @@ public final class ZkLayout {
     /** Persistent containers created once at bootstrap so that every later write can assume its parent exists. */
     public List<String> persistentPaths() {
         return List.of(brokerIdsPath(), topicsPath(), topicConfigsPath(), brokerConfigsPath(), userConfigsPath(), configChangesPath(),
-                deleteTopicsPath(), isrChangeNotificationPath(), root + "/cluster");
+                deleteTopicsPath(), isrChangeNotificationPath(), root + "/cluster", literalAclsPath(), prefixedAclsPath(),
+                literalAclChangesPath(), extendedAclChangesPath());
+    }
+
+    /**
+     * Whether a znode holds secrets (SCRAM credentials under {@code /config/users}; {@code /config/brokers}, where
+     * Kafka keeps dynamic broker configs that may carry passwords): with {@code zookeeper.set.acl} such znodes are
+     * readable by the brokers' identity only, not by the world. Kafka's {@code ZkData.SensitiveRootPaths}.
+     */
+    public boolean isSensitivePath(String path) {
+        return isAtOrUnder(userConfigsPath(), path) || isAtOrUnder(brokerConfigsPath(), path);
+    }
+
+    private static boolean isAtOrUnder(String parent, String path) {
+        return path != null && (path.equals(parent) || path.startsWith(parent + "/"));
     }
 
     /** The broker id if {@code path} is a broker registration. */

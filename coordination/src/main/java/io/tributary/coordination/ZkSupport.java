@@ -24,15 +24,45 @@ public final class ZkSupport {
      * instead of hanging the caller. Curator's ensemble tracker is off: it would replace the configured
      * {@code zookeeper.connect} hosts with the addresses the servers advertise in {@code /zookeeper/config},
      * which are wrong behind NAT, proxies or container networks.
+     *
+     * @throws SecurityException when {@code zookeeper.set.acl=true} but the client has no way to authenticate
      */
     public static CuratorFramework newClient(CoordinationConfig config) {
-        return CuratorFrameworkFactory.builder()
-                .connectString(config.zkConnect().hosts())
-                .sessionTimeoutMs(config.sessionTimeoutMs())
-                .connectionTimeoutMs(config.connectionTimeoutMs())
+        return newClient(config.zkConnect(), config.sessionTimeoutMs(), config.connectionTimeoutMs(), config.zkSecurity());
+    }
+
+    /**
+     * A client as above, for tools that have no broker config. SASL and the JAAS section are set on this client only
+     * ({@link ZkClientSecurity#clientConfig()}); with {@code setAcl} every znode it creates gets Kafka's secure ACLs
+     * ({@link ZkAclProvider}). Call {@link #requireAuthenticated} once connected.
+     *
+     * @throws SecurityException when {@code setAcl} is true but the client has no way to authenticate
+     */
+    public static CuratorFramework newClient(ZkConnect connect, int sessionTimeoutMs, int connectionTimeoutMs, ZkClientSecurity security) {
+        security.requireAuthenticationPossible();
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
+                .connectString(connect.hosts())
+                .sessionTimeoutMs(sessionTimeoutMs)
+                .connectionTimeoutMs(connectionTimeoutMs)
                 .retryPolicy(new BoundedExponentialBackoffRetry(100, 1_000, 3))
                 .ensembleTracker(false)
-                .build();
+                .zkClientConfig(security.clientConfig());
+        if (security.setAcl()) {
+            builder.aclProvider(new ZkAclProvider(connect.layout()));
+        }
+        return builder.build();
+    }
+
+    /**
+     * With {@code setAcl}, checks that the connected session is SASL-authenticated (ZooKeeper's {@code whoami},
+     * servers 3.7+); wrong credentials are caught here rather than as InvalidACL on the first create.
+     *
+     * @throws SecurityException naming what to fix
+     */
+    public static void requireAuthenticated(CuratorFramework client, ZkClientSecurity security) throws Exception {
+        if (security.setAcl()) {
+            security.requireAuthenticated(client.getZookeeperClient().getZooKeeper().whoAmI());
+        }
     }
 
     /** Creates the persistent containers and {@code /controller_epoch}; safe to call from every broker. */

@@ -77,6 +77,21 @@ public enum ErrorCode {
     THROTTLING_QUOTA_EXCEEDED(true, Status.Code.RESOURCE_EXHAUSTED, "a per-connection or per-broker limit is reached"),
     CLUSTER_AUTHORIZATION_FAILED(false, Status.Code.PERMISSION_DENIED, "the principal may not perform cluster actions"),
     TOPIC_AUTHORIZATION_FAILED(false, Status.Code.PERMISSION_DENIED, "the principal may not access the topic"),
+    GROUP_AUTHORIZATION_FAILED(false, Status.Code.PERMISSION_DENIED, "the principal may not access the group"),
+    TRANSACTIONAL_ID_AUTHORIZATION_FAILED(false, Status.Code.PERMISSION_DENIED,
+            "the principal may not use the transactional id"),
+    SECURITY_DISABLED(false, Status.Code.FAILED_PRECONDITION, "no authorizer is configured (authorizer.class.name)"),
+
+    // Authentication.
+    SASL_AUTHENTICATION_FAILED(false, Status.Code.UNAUTHENTICATED, "the user name or password is wrong"),
+    UNSUPPORTED_SASL_MECHANISM(false, Status.Code.INVALID_ARGUMENT, "the listener does not enable this SASL mechanism"),
+    ILLEGAL_SASL_STATE(false, Status.Code.FAILED_PRECONDITION, "a SASL message arrived out of turn"),
+    // Retriable: the client authenticates the connection (again) and retries.
+    REAUTHENTICATION_REQUIRED(true, Status.Code.UNAUTHENTICATED,
+            "the connection has not authenticated, or its session expired: run Security/Authenticate on it"),
+    UNACCEPTABLE_CREDENTIAL(false, Status.Code.INVALID_ARGUMENT, "the SCRAM credential is not acceptable"),
+    RESOURCE_NOT_FOUND(false, Status.Code.NOT_FOUND, "the user or resource does not exist"),
+    DUPLICATE_RESOURCE(false, Status.Code.INVALID_ARGUMENT, "the request names the same resource twice"),
     UNSUPPORTED_VERSION(false, Status.Code.UNIMPLEMENTED, "the request uses a version the broker does not support");
 
     private final boolean retriable;

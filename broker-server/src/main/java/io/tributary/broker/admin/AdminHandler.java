@@ -2,6 +2,7 @@ package io.tributary.broker.admin;
 
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclOperation;
 import io.tributary.api.config.ConfigDef;
 import io.tributary.api.config.ConfigException;
 import io.tributary.api.v1.AlterConfigsRequest;
@@ -39,6 +40,8 @@ import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.config.BrokerConfig;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 import io.tributary.coordination.BrokerInfo;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.TopicAdmin;
@@ -70,13 +73,15 @@ public final class AdminHandler {
     private final BrokerConfig config;
     private final MetadataHandler metadataHandler;
     private final PeerClient peers;
+    private final Authorization authorization;
 
     /**
      * @param config the whole broker configuration, not a slice: DescribeConfigs shows every broker setting and the
      *     topic defaults, and CreateTopics applies those defaults
      */
     public AdminHandler(PartitionManager partitions, Supplier<TopicAdmin> topicAdmin, BrokerConfig config,
-                        MetadataHandler metadataHandler, PeerClient peers) {
+                        MetadataHandler metadataHandler, PeerClient peers, Authorization authorization) {
+        this.authorization = authorization;
         this.partitions = partitions;
         this.topicAdmin = topicAdmin;
         this.config = config;
@@ -84,12 +89,16 @@ public final class AdminHandler {
         this.peers = peers;
     }
 
-    public CreateTopicsResponse createTopics(CreateTopicsRequest request) {
+    /** Each topic needs Create on the Cluster or on the topic (and DescribeConfigs is not needed for its configs). */
+    public CreateTopicsResponse createTopics(RequestContext ctx, CreateTopicsRequest request) {
         CreateTopicsResponse.Builder response = CreateTopicsResponse.newBuilder();
         List<String> created = new ArrayList<>();
         for (NewTopic t : request.getTopicsList()) {
             TopicResult.Builder r = TopicResult.newBuilder().setName(t.getName());
             try {
+                if (!authorization.mayCreateTopic(ctx, t.getName())) {
+                    throw Authorization.deniedTopic(ctx, AclOperation.CREATE, t.getName());
+                }
                 TopicAdmin.NewTopic spec = validateNewTopic(t);
                 if (!request.getValidateOnly()) {
                     TopicAssignment a = topicAdmin.get().createTopic(spec);
@@ -147,13 +156,15 @@ public final class AdminHandler {
                 && t.get().partitions().values().stream().allMatch(p -> p.leader() >= 0);
     }
 
-    public DeleteTopicsResponse deleteTopics(DeleteTopicsRequest request) {
+    /** Each topic needs Delete on it. */
+    public DeleteTopicsResponse deleteTopics(RequestContext ctx, DeleteTopicsRequest request) {
         DeleteTopicsResponse.Builder response = DeleteTopicsResponse.newBuilder();
         List<String> deleting = new ArrayList<>();
         for (String name : request.getNamesList()) {
             TopicResult.Builder r = TopicResult.newBuilder().setName(name);
             try {
                 TopicNames.validate(name);
+                authorization.requireTopic(ctx, AclOperation.DELETE, name);
                 topicAdmin.get().deleteTopic(name);
                 deleting.add(name);
             } catch (Exception e) {
@@ -167,27 +178,32 @@ public final class AdminHandler {
         return response.build();
     }
 
-    public ListTopicsResponse listTopics(ListTopicsRequest request) {
+    /** Only topics the caller may Describe. */
+    public ListTopicsResponse listTopics(RequestContext ctx, ListTopicsRequest request) {
         ListTopicsResponse.Builder r = ListTopicsResponse.newBuilder();
         for (TopicMetadata t : partitions.metadata().topics().values()) {
-            if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))) {
+            if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))
+                    && authorization.topic(ctx, AclOperation.DESCRIBE, t.name())) {
                 r.addNames(t.name());
             }
         }
         return r.build();
     }
 
-    public DescribeTopicsResponse describeTopics(DescribeTopicsRequest request) {
+    /** All topics: those the caller may Describe; a named one it may not fails the call, whether or not it exists. */
+    public DescribeTopicsResponse describeTopics(RequestContext ctx, DescribeTopicsRequest request) {
         ClusterMetadata md = partitions.metadata();
         List<TopicMetadata> topics = new ArrayList<>();
         if (request.getNamesCount() == 0) {
             for (TopicMetadata t : md.topics().values()) {
-                if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))) {
+                if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))
+                        && authorization.topic(ctx, AclOperation.DESCRIBE, t.name())) {
                     topics.add(t);
                 }
             }
         } else {
             for (String name : request.getNamesList()) {
+                authorization.requireTopic(ctx, AclOperation.DESCRIBE, name);
                 TopicMetadata t = md.topic(name).filter(x -> !x.pendingDeletion()).orElseThrow(() ->
                         new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist"));
                 topics.add(t);
@@ -248,12 +264,14 @@ public final class AdminHandler {
         return result;
     }
 
-    public CreatePartitionsResponse createPartitions(CreatePartitionsRequest request) {
+    /** Each topic needs Alter on it. */
+    public CreatePartitionsResponse createPartitions(RequestContext ctx, CreatePartitionsRequest request) {
         CreatePartitionsResponse.Builder response = CreatePartitionsResponse.newBuilder();
         List<PartitionIncrease> done = new ArrayList<>();
         for (PartitionIncrease inc : request.getTopicsList()) {
             TopicResult.Builder r = TopicResult.newBuilder().setName(inc.getTopic());
             try {
+                authorization.requireTopic(ctx, AclOperation.ALTER, inc.getTopic());
                 TopicMetadata t = partitions.metadata().topic(inc.getTopic()).orElseThrow(() ->
                         new TributaryException(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + inc.getTopic() + "' does not exist"));
                 if (inc.getTotalCount() <= t.assignment().partitionCount()) {
@@ -276,11 +294,13 @@ public final class AdminHandler {
         return response.build();
     }
 
-    public DescribeConfigsResponse describeConfigs(DescribeConfigsRequest request) {
+    /** DescribeConfigs on the topic, or on the Cluster for a broker's settings. */
+    public DescribeConfigsResponse describeConfigs(RequestContext ctx, DescribeConfigsRequest request) {
         DescribeConfigsResponse.Builder response = DescribeConfigsResponse.newBuilder();
         for (ConfigResource resource : request.getResourcesList()) {
             ResourceConfigs.Builder rc = ResourceConfigs.newBuilder().setResource(resource);
             try {
+                requireConfigs(ctx, AclOperation.DESCRIBE_CONFIGS, resource);
                 rc.addAllEntries(describe(resource));
             } catch (RuntimeException e) {
                 rc.setError(ErrorProtos.toProto(e));
@@ -367,12 +387,14 @@ public final class AdminHandler {
         }
     }
 
-    public AlterConfigsResponse alterConfigs(AlterConfigsRequest request) {
+    /** AlterConfigs on the topic (or the Cluster for a broker, whose settings are static here). */
+    public AlterConfigsResponse alterConfigs(RequestContext ctx, AlterConfigsRequest request) {
         AlterConfigsResponse.Builder response = AlterConfigsResponse.newBuilder();
         for (ResourceAlteration alteration : request.getResourcesList()) {
             ResourceConfigs.Builder rc = ResourceConfigs.newBuilder().setResource(alteration.getResource());
             try {
                 ConfigResource resource = alteration.getResource();
+                requireConfigs(ctx, AclOperation.ALTER_CONFIGS, resource);
                 if (resource.getType() != ResourceType.RESOURCE_TYPE_TOPIC) {
                     throw new TributaryException(ErrorCode.INVALID_REQUEST, "only topic configs can be altered at run time; "
                             + "broker settings come from server.properties");
@@ -396,8 +418,20 @@ public final class AdminHandler {
         return response.build();
     }
 
-    /** @param listener the listener the request came in on: brokers are described by their addresses on it */
-    public DescribeClusterResponse describeCluster(String listener) {
+    private void requireConfigs(RequestContext ctx, AclOperation op, ConfigResource resource) {
+        if (resource.getType() == ResourceType.RESOURCE_TYPE_BROKER) {
+            authorization.requireCluster(ctx, op);
+        } else {
+            authorization.requireTopic(ctx, op, resource.getName());
+        }
+    }
+
+    /**
+     * Open to every caller, as Kafka's DescribeCluster is; brokers are described by their addresses on the listener
+     * the request came in on.
+     */
+    public DescribeClusterResponse describeCluster(RequestContext ctx) {
+        String listener = ctx.listener();
         ClusterMetadata md = partitions.metadata();
         return DescribeClusterResponse.newBuilder().setClusterId(md.clusterId() == null ? "" : md.clusterId())
                 .setControllerId(md.controllerId()).addAllBrokers(MetadataViews.brokers(md, listener)).build();

@@ -3,6 +3,8 @@ package io.tributary.broker.admin;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclOperation;
+import io.tributary.api.acl.ResourceType;
 import io.tributary.api.v1.ListOffsetsPartition;
 import io.tributary.api.v1.ListOffsetsRequest;
 import io.tributary.api.v1.ListOffsetsResponse;
@@ -16,6 +18,8 @@ import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.log.TimestampAndOffset;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.TopicNames;
 
@@ -30,14 +34,21 @@ public final class MetadataHandler {
 
     private final PartitionManager partitions;
     private final TopicAutoCreator autoCreator;
+    private final Authorization authorization;
 
-    public MetadataHandler(PartitionManager partitions, TopicAutoCreator autoCreator) {
+    public MetadataHandler(PartitionManager partitions, TopicAutoCreator autoCreator, Authorization authorization) {
         this.partitions = partitions;
         this.autoCreator = autoCreator;
+        this.authorization = authorization;
     }
 
-    /** @param listener the listener the request came in on: brokers are described by their addresses on it */
-    public MetadataResponse metadata(MetadataRequest request, String listener) {
+    /**
+     * Brokers are described by their addresses on the listener the request came in on. Only topics the caller may
+     * Describe are listed; a named topic it may not is TOPIC_AUTHORIZATION_FAILED whether or not it exists (so
+     * names do not leak), and auto-creation also needs Create on the Cluster or the topic.
+     */
+    public MetadataResponse metadata(RequestContext ctx, MetadataRequest request) {
+        String listener = ctx.listener();
         ClusterMetadata md = partitions.metadata();
         MetadataResponse.Builder response = MetadataResponse.newBuilder()
                 .setClusterId(md.clusterId() == null ? "" : md.clusterId())
@@ -45,7 +56,8 @@ public final class MetadataHandler {
                 .addAllBrokers(MetadataViews.brokers(md, listener));
         if (request.getTopicsCount() == 0) {
             for (io.tributary.coordination.TopicMetadata t : md.topics().values()) {
-                if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))) {
+                if (!t.pendingDeletion() && (request.getIncludeInternal() || !MetadataViews.isInternal(t.name()))
+                        && authorization.topic(ctx, AclOperation.DESCRIBE, t.name())) {
                     response.addTopics(MetadataViews.topic(md, t));
                 }
             }
@@ -55,12 +67,17 @@ public final class MetadataHandler {
             TopicMetadata.Builder missing = TopicMetadata.newBuilder().setName(name);
             try {
                 TopicNames.validate(name);
+                if (!authorization.topic(ctx, AclOperation.DESCRIBE, name)) {
+                    throw Authorization.denied(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+                }
                 Optional<io.tributary.coordination.TopicMetadata> t = md.topic(name).filter(x -> !x.pendingDeletion());
                 if (t.isPresent()) {
                     response.addTopics(MetadataViews.topic(md, t.get()));
                     continue;
                 }
-                if (request.getAllowAutoTopicCreation() && autoCreator.maybeCreate(name)) {
+                if (request.getAllowAutoTopicCreation()
+                        && (authorization.cluster(ctx, AclOperation.CREATE) || authorization.topic(ctx, AclOperation.CREATE, name))
+                        && autoCreator.maybeCreate(name)) {
                     missing.setError(ErrorProtos.toProto(ErrorCode.LEADER_NOT_AVAILABLE, "topic '" + name
                             + "' is being created (auto.create.topics.enable); retry shortly"));
                 } else {
@@ -74,9 +91,17 @@ public final class MetadataHandler {
         return response.build();
     }
 
-    public ListOffsetsResponse listOffsets(ListOffsetsRequest request) {
+    /** Needs Describe on each partition's topic. */
+    public ListOffsetsResponse listOffsets(RequestContext ctx, ListOffsetsRequest request) {
         ListOffsetsResponse.Builder response = ListOffsetsResponse.newBuilder();
         for (ListOffsetsPartition p : request.getPartitionsList()) {
+            if (!authorization.topic(ctx, AclOperation.DESCRIBE, p.getTopic())) {
+                response.addPartitions(ListOffsetsResult.newBuilder().setTopic(p.getTopic()).setPartition(p.getPartition())
+                        .setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1).setLogStartOffset(-1).setLogEndOffset(-1)
+                        .setHighWatermark(-1).setError(ErrorProtos.toProto(
+                                Authorization.denied(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, p.getTopic()))));
+                continue;
+            }
             response.addPartitions(listOffset(p));
         }
         return response.build();

@@ -6,6 +6,7 @@ import io.tributary.api.config.ConfigException;
 import io.tributary.api.security.SslConfig;
 import io.tributary.broker.log.LogCleaner;
 import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.security.AclAuthorizer;
 import io.tributary.broker.security.SslPrincipalMapper;
 
 import java.io.IOException;
@@ -14,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 import static io.tributary.api.config.ConfigDef.NO_DEFAULT;
 import static io.tributary.api.config.ConfigDef.Type.BOOLEAN;
@@ -56,6 +59,18 @@ public final class BrokerConfig {
     public static final String SSL_PRINCIPAL_MAPPING_RULES = "ssl.principal.mapping.rules";
     public static final String SSL_ENDPOINT_IDENTIFICATION_ALGORITHM = "ssl.endpoint.identification.algorithm";
     public static final String SSL_PROVIDER = "ssl.provider";
+    public static final String SASL_ENABLED_MECHANISMS = "sasl.enabled.mechanisms";
+    public static final String SASL_PLAINTEXT_ALLOWED = "sasl.plaintext.allowed";
+    public static final String CONNECTIONS_MAX_REAUTH_MS = "connections.max.reauth.ms";
+    public static final String CONNECTION_FAILED_AUTHENTICATION_DELAY_MS = "connection.failed.authentication.delay.ms";
+    public static final String SASL_SERVER_MAX_RECEIVE_SIZE = "sasl.server.max.receive.size";
+    public static final String CONNECTIONS_AUTHENTICATION_TIMEOUT_MS = "connections.authentication.timeout.ms";
+    public static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    public static final String MAX_CONNECTIONS = "max.connections";
+    public static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    public static final String AUTHORIZER_CLASS_NAME = "authorizer.class.name";
+    public static final String SUPER_USERS = "super.users";
+    public static final String ALLOW_EVERYONE_IF_NO_ACL_FOUND = "allow.everyone.if.no.acl.found";
     public static final String BROKER_RACK = "broker.rack";
     public static final String LOG_DIRS = "log.dirs";
     public static final String NUM_PARTITIONS = "num.partitions";
@@ -151,6 +166,18 @@ public final class BrokerConfig {
             .define(SSL_PRINCIPAL_MAPPING_RULES, STRING, "DEFAULT", "How a client certificate's subject becomes its principal: RULE:pattern/replacement/[L|U],...,DEFAULT as Kafka writes them.")
             .define(SSL_PROVIDER, STRING, "", oneOf("", "OPENSSL", "JDK"), "The TLS engine: OPENSSL (BoringSSL, shipped with gRPC), JDK, or empty for BoringSSL where it loads. (Kafka's ssl.provider names a JCA provider; here it picks the engine.)")
             .define(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM, STRING, "https", oneOf("https", ""), "Whether the broker checks, as a client of other brokers, that their certificate names the host it dialed (https) or not (empty).")
+            .define(SASL_ENABLED_MECHANISMS, LIST, "SCRAM-SHA-512,SCRAM-SHA-256", "SASL mechanisms of the SASL_* listeners: SCRAM-SHA-256, SCRAM-SHA-512, PLAIN (PLAIN is checked against the user's SCRAM credential and served on SASL_SSL only).")
+            .define(SASL_PLAINTEXT_ALLOWED, BOOLEAN, false, "Allow SASL_PLAINTEXT listeners, whose SCRAM exchanges and data travel unencrypted (a trusted network, tests). PLAIN is never accepted without TLS.")
+            .define(CONNECTIONS_MAX_REAUTH_MS, LONG, 0L, atLeast(0), "Lifetime of a SASL session: a connection must authenticate again before it ends or is closed (0: sessions never expire).")
+            .define(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS, INT, 100, between(0, 60_000), "How long the answer to a failed authentication is held back, to slow password guessing.")
+            .define(SASL_SERVER_MAX_RECEIVE_SIZE, INT, 512 * 1024, between(1024, 16 * 1024 * 1024), "Bytes a connection on a SASL listener may send before it has authenticated (TLS, HTTP/2 and SASL together); more closes it.")
+            .define(CONNECTIONS_AUTHENTICATION_TIMEOUT_MS, LONG, 10_000L, between(100, 3_600_000), "A connection on a SASL listener that has not authenticated within this time is closed.")
+            .define(CONNECTIONS_MAX_IDLE_MS, LONG, 600_000L, atLeast(1000), "A connection without any call for this long is closed (clients reconnect when they need to).")
+            .define(MAX_CONNECTIONS, INT, Integer.MAX_VALUE, atLeast(1), "Client connections the broker accepts across its listeners; further ones are closed at once.")
+            .define(MAX_CONNECTIONS_PER_IP, INT, Integer.MAX_VALUE, atLeast(1), "Client connections the broker accepts from one IP address.")
+            .define(AUTHORIZER_CLASS_NAME, STRING, "", "The authorizer: kafka.security.authorizer.AclAuthorizer (ACLs in ZooKeeper; io.tributary.broker.security.AclAuthorizer is the same), or empty for none (everything allowed).")
+            .define(SUPER_USERS, STRING, "", "Principals the authorizer lets do anything, separated by ';': User:admin;User:broker.")
+            .define(ALLOW_EVERYONE_IF_NO_ACL_FOUND, BOOLEAN, false, "With an authorizer, whether a resource without any ACL is open to everyone (Kafka's default false: closed).")
             .define(BROKER_RACK, STRING, "", "Rack of this broker, for rack-aware replica placement.")
             .define(LOG_DIRS, LIST, "/tmp/tributary-logs", "Directories holding partition logs (comma-separated).")
             .define(NUM_PARTITIONS, INT, 1, atLeast(1), "Partitions of a topic created without a count (including auto-created).")
@@ -275,13 +302,20 @@ public final class BrokerConfig {
         }
         try {
             Listeners l = listeners();
-            if (l.listeners().stream().anyMatch(x -> x.protocol().sasl)) {
-                errors.add("listeners: SASL_PLAINTEXT and SASL_SSL are not served yet; use PLAINTEXT or SSL");
+            if (l.listeners().stream().anyMatch(x -> x.protocol() == Listeners.SecurityProtocol.SASL_PLAINTEXT)
+                    && !(Boolean) get(SASL_PLAINTEXT_ALLOWED)) {
+                errors.add("listeners: a SASL_PLAINTEXT listener sends SCRAM exchanges and data unencrypted; use SASL_SSL,"
+                        + " or set " + SASL_PLAINTEXT_ALLOWED + "=true to accept that");
+            }
+            if (l.interBrokerListener().protocol().sasl) {
+                errors.add("inter-broker listener " + l.interBrokerListener().name() + " is " + l.interBrokerListener().protocol()
+                        + ": brokers authenticate to each other with mutual TLS; point inter.broker.listener.name at a PLAINTEXT or SSL listener");
             }
             if (l.listeners().stream().anyMatch(x -> x.protocol().tls) && !sslConfig().hasKeystore()) {
                 errors.add(SSL_KEYSTORE_LOCATION + " is needed: a listener uses TLS");
             }
             SslPrincipalMapper.fromRules((String) get(SSL_PRINCIPAL_MAPPING_RULES));
+            superUsers();
         } catch (ConfigException e) {
             errors.add(e.getMessage());
         }
@@ -290,6 +324,16 @@ public final class BrokerConfig {
             defaultLogConfig();
         } catch (ConfigException e) {
             errors.add("the log.* topic defaults are inconsistent: " + e.getMessage());
+        }
+        for (String m : saslEnabledMechanisms()) {
+            if (!SASL_MECHANISMS.contains(m)) {
+                errors.add(SASL_ENABLED_MECHANISMS + ": '" + m + "' is not served (" + SASL_MECHANISMS + ")");
+            }
+        }
+        String authorizer = authorizerClassName();
+        if (!authorizer.isEmpty() && !AclAuthorizer.CLASS_NAMES.contains(authorizer)) {
+            errors.add(AUTHORIZER_CLASS_NAME + ": '" + authorizer + "' is not an authorizer this broker has; use "
+                    + "kafka.security.authorizer.AclAuthorizer or leave it empty");
         }
         if (!errors.isEmpty()) {
             throw new ConfigException(String.join("\n", errors));
@@ -355,6 +399,66 @@ public final class BrokerConfig {
 
     public String rack() {
         return (String) get(BROKER_RACK);
+    }
+
+    private static final List<String> SASL_MECHANISMS = List.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN");
+
+    @SuppressWarnings("unchecked")
+    public List<String> saslEnabledMechanisms() {
+        return ((List<String>) get(SASL_ENABLED_MECHANISMS)).stream().map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+
+    public long connectionsMaxReauthMs() {
+        return (Long) get(CONNECTIONS_MAX_REAUTH_MS);
+    }
+
+    public int connectionFailedAuthenticationDelayMs() {
+        return (Integer) get(CONNECTION_FAILED_AUTHENTICATION_DELAY_MS);
+    }
+
+    public int saslServerMaxReceiveSize() {
+        return (Integer) get(SASL_SERVER_MAX_RECEIVE_SIZE);
+    }
+
+    public long connectionsAuthenticationTimeoutMs() {
+        return (Long) get(CONNECTIONS_AUTHENTICATION_TIMEOUT_MS);
+    }
+
+    public long connectionsMaxIdleMs() {
+        return (Long) get(CONNECTIONS_MAX_IDLE_MS);
+    }
+
+    public int maxConnections() {
+        return (Integer) get(MAX_CONNECTIONS);
+    }
+
+    public int maxConnectionsPerIp() {
+        return (Integer) get(MAX_CONNECTIONS_PER_IP);
+    }
+
+    public String authorizerClassName() {
+        return ((String) get(AUTHORIZER_CLASS_NAME)).trim();
+    }
+
+    public boolean allowEveryoneIfNoAclFound() {
+        return (Boolean) get(ALLOW_EVERYONE_IF_NO_ACL_FOUND);
+    }
+
+    /** {@code super.users}: principals separated by ';' (Kafka's separator, since names may hold commas). */
+    public Set<String> superUsers() {
+        Set<String> out = new LinkedHashSet<>();
+        for (String p : ((String) get(SUPER_USERS)).split(";")) {
+            String principal = p.trim();
+            if (principal.isEmpty()) {
+                continue;
+            }
+            int colon = principal.indexOf(':');
+            if (colon <= 0 || colon == principal.length() - 1) {
+                throw new ConfigException(SUPER_USERS + ": '" + principal + "' is not a principal (Type:name, e.g. User:admin)");
+            }
+            out.add(principal);
+        }
+        return out;
     }
 
     @SuppressWarnings("unchecked")

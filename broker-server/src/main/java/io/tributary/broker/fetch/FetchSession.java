@@ -5,6 +5,8 @@ import io.tributary.api.ErrorCode;
 import io.tributary.api.OffsetOutOfRangeException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclOperation;
+import io.tributary.api.acl.ResourceType;
 import io.tributary.api.v1.FetchCredit;
 import io.tributary.api.v1.FetchPositions;
 import io.tributary.api.v1.FetchRequest;
@@ -22,6 +24,8 @@ import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.partition.PartitionWatchers;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,12 +63,15 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
         OptionalInt leaderEpoch;
         /** Stopped after an error until the client sets a position again. */
         boolean stopped;
+        /** Whether the caller may Read the topic, decided when the position is set. */
+        boolean authorized;
 
-        Position(PartitionPosition p) {
-            reset(p);
+        Position(PartitionPosition p, boolean authorized) {
+            reset(p, authorized);
         }
 
-        void reset(PartitionPosition p) {
+        void reset(PartitionPosition p, boolean authorized) {
+            this.authorized = authorized;
             offset = p.getFetchOffset();
             partitionMaxBytes = p.getPartitionMaxBytes();
             leaderEpoch = p.hasCurrentLeaderEpoch() ? OptionalInt.of(p.getCurrentLeaderEpoch()) : OptionalInt.empty();
@@ -96,11 +103,15 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
     private final TopicTraffic traffic;
     private final RequestMetrics.Type stats;
     private final Runnable onClose;
+    private final RequestContext ctx;
+    private final Authorization authorization;
 
     FetchSession(StreamSink<FetchResponse> out, PartitionManager partitions, FetchSessionConfig config,
                  Executor executor, ScheduledExecutorService timer, TopicTraffic traffic, RequestMetrics.Type stats,
-                 Runnable onClose) {
+                 Runnable onClose, RequestContext ctx, Authorization authorization) {
         this.out = out;
+        this.ctx = ctx;
+        this.authorization = authorization;
         this.traffic = traffic;
         this.stats = stats;
         this.onClose = onClose;
@@ -217,14 +228,15 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             }
             TopicPartition tp = new TopicPartition(pp.getTopic(), pp.getPartition());
             Position existing = positions.get(tp);
+            boolean authorized = authorization.topic(ctx, AclOperation.READ, tp.topic());
             if (existing != null) {
-                existing.reset(pp);
+                existing.reset(pp, authorized);
             } else {
                 if (positions.size() >= MAX_PARTITIONS_PER_SESSION) {
                     throw new TributaryException(ErrorCode.THROTTLING_QUOTA_EXCEEDED, "a fetch session may hold at most "
                             + MAX_PARTITIONS_PER_SESSION + " partitions");
                 }
-                positions.put(tp, new Position(pp));
+                positions.put(tp, new Position(pp, authorized));
             }
         }
     }
@@ -291,6 +303,9 @@ final class FetchSession implements StreamHandler<FetchRequest>, PartitionWatche
             PartitionData.Builder pd = PartitionData.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
                     .setFetchOffset(pos.offset);
             try {
+                if (!pos.authorized) {
+                    throw Authorization.denied(ctx, AclOperation.READ, ResourceType.TOPIC, tp.topic());
+                }
                 // The read checks leadership and the consumer's epoch, once, under the partition's lock.
                 Partition partition = partitions.servingPartition(tp);
                 LogReadInfo read = partition.readForConsumer(pos.offset, Math.min(pos.partitionMaxBytes, budget), bytes == 0, pos.leaderEpoch);

@@ -9,6 +9,8 @@ import io.tributary.broker.common.StreamSink;
 import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 
 import java.io.Closeable;
 import java.util.concurrent.Executors;
@@ -30,8 +32,12 @@ public final class FetchSessions implements Closeable {
     private final AtomicInteger open = new AtomicInteger();
     private final Runnable closed = open::decrementAndGet;
 
-    public FetchSessions(PartitionManager partitions, FetchSessionConfig config, TopicTraffic traffic, RequestMetrics requests) {
+    private final Authorization authorization;
+
+    public FetchSessions(PartitionManager partitions, FetchSessionConfig config, TopicTraffic traffic, RequestMetrics requests,
+                         Authorization authorization) {
         this.partitions = partitions;
+        this.authorization = authorization;
         this.config = config;
         this.traffic = traffic;
         this.stats = requests.type(RequestMetrics.FETCH_CONSUMER);
@@ -39,10 +45,13 @@ public final class FetchSessions implements Closeable {
         this.timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fetch-timer"));
     }
 
-    /** A new consumer fetch session answering through {@code out}; the caller feeds it the consumer's requests. */
-    public StreamHandler<FetchRequest> open(StreamSink<FetchResponse> out) {
+    /**
+     * A new consumer fetch session of {@code ctx} (its partitions need Read on their topics) answering through
+     * {@code out}; the caller feeds it the consumer's requests.
+     */
+    public StreamHandler<FetchRequest> open(RequestContext ctx, StreamSink<FetchResponse> out) {
         open.incrementAndGet();
-        return new FetchSession(out, partitions, config, executor, timer, traffic, stats, closed);
+        return new FetchSession(out, partitions, config, executor, timer, traffic, stats, closed, ctx, authorization);
     }
 
     /** The threads sessions read and send on, for the metrics. */

@@ -4,6 +4,7 @@ import io.tributary.api.ErrorCode;
 import io.tributary.api.LeaderHintException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclOperation;
 import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.AssignmentAck;
 import io.tributary.api.v1.BrokerNode;
@@ -24,6 +25,8 @@ import io.tributary.api.v1.GroupResult;
 import io.tributary.api.v1.JoinGroup;
 import io.tributary.api.v1.ListGroupsRequest;
 import io.tributary.api.v1.ListGroupsResponse;
+import io.tributary.api.v1.OffsetCommit;
+import io.tributary.api.v1.OffsetCommitResult;
 import io.tributary.broker.admin.TopicAutoCreator;
 import io.tributary.broker.cluster.MetadataViews;
 import io.tributary.broker.common.ErrorProtos;
@@ -31,6 +34,8 @@ import io.tributary.broker.common.Time;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 import io.tributary.coordination.BrokerInfo;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.MetadataListener;
@@ -103,8 +108,11 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
     private final Object roleLock = new Object();
     private volatile boolean closed;
 
+    private final Authorization authorization;
+
     public GroupCoordinator(GroupConfig config, PartitionManager partitions, LogManager logManager,
-                            TopicAutoCreator topicCreator, Time time) {
+                            TopicAutoCreator topicCreator, Time time, Authorization authorization) {
+        this.authorization = authorization;
         this.config = config;
         this.partitions = partitions;
         this.logManager = logManager;
@@ -411,7 +419,10 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
      *
      * @return the member id the member speaks under for the rest of the stream
      */
-    public String join(JoinGroup join, String host, MemberStream stream) {
+    public String join(RequestContext ctx, JoinGroup join, MemberStream stream) {
+        // Kafka's JoinGroup: Read on the group. Topics are authorized where they are read (fetch) and committed.
+        authorization.requireGroup(ctx, AclOperation.READ, join.getGroupId());
+        String host = ctx.clientHost();
         return withGroup(join.getGroupId(), true, g -> g.join(join, host, stream));
     }
 
@@ -463,8 +474,11 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
 
     // ---- Unary calls ----------------------------------------------------------------------------------------------
 
-    /** @param listener the listener the request came in on: the coordinator is named by its address on it */
-    public FindCoordinatorResponse findCoordinator(FindCoordinatorRequest request, String listener) {
+    /**
+     * Needs Describe on each group; the coordinator is named by its address on the listener the request came in on.
+     */
+    public FindCoordinatorResponse findCoordinator(RequestContext ctx, FindCoordinatorRequest request) {
+        String listener = ctx.listener();
         checkCount(request.getGroupIdsCount());
         ClusterMetadata md = partitions.metadata();
         TopicMetadata topic = md.topic(OffsetsTopic.NAME).orElse(null);
@@ -477,6 +491,7 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
             CoordinatorResult.Builder r = CoordinatorResult.newBuilder().setGroupId(groupId).setPartition(-1);
             try {
                 OffsetsTopic.validateGroupId(groupId);
+                authorization.requireGroup(ctx, AclOperation.DESCRIBE, groupId);
                 locate(md, topic, groupId, r, listener);
             } catch (TributaryException e) {
                 r.setError(ErrorProtos.toProto(e));
@@ -510,16 +525,63 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
         }
     }
 
-    public CompletableFuture<CommitOffsetsResponse> commitOffsets(CommitOffsetsRequest request) {
-        return withGroup(request.getGroupId(), true, g -> g.commit(request));
+    /**
+     * Needs Read on the group (or the whole call fails GROUP_AUTHORIZATION_FAILED) and Read on each partition's topic
+     * (a partition without it is TOPIC_AUTHORIZATION_FAILED and not committed; the others are).
+     */
+    public CompletableFuture<CommitOffsetsResponse> commitOffsets(RequestContext ctx, CommitOffsetsRequest request) {
+        authorization.requireGroup(ctx, AclOperation.READ, request.getGroupId());
+        List<OffsetCommitResult> denied = new ArrayList<>();
+        CommitOffsetsRequest.Builder allowed = request.toBuilder().clearOffsets();
+        for (OffsetCommit c : request.getOffsetsList()) {
+            if (authorization.topic(ctx, AclOperation.READ, c.getTopic())) {
+                allowed.addOffsets(c);
+            } else {
+                denied.add(OffsetCommitResult.newBuilder().setTopic(c.getTopic()).setPartition(c.getPartition())
+                        .setError(ErrorProtos.toProto(Authorization.deniedTopic(ctx, AclOperation.READ, c.getTopic()))).build());
+            }
+        }
+        if (denied.isEmpty()) {
+            return withGroup(request.getGroupId(), true, g -> g.commit(request));
+        }
+        if (allowed.getOffsetsCount() == 0) {
+            return CompletableFuture.completedFuture(CommitOffsetsResponse.newBuilder().addAllResults(denied).build());
+        }
+        return withGroup(request.getGroupId(), true, g -> g.commit(allowed.build()))
+                .thenApply(r -> r.toBuilder().addAllResults(denied).build());
     }
 
-    public FetchOffsetsResponse fetchOffsets(FetchOffsetsRequest request) {
+    /**
+     * Needs Describe on the group; partitions of topics the caller may not Describe are left out of an "every
+     * partition" answer and reported TOPIC_AUTHORIZATION_FAILED when named.
+     */
+    public FetchOffsetsResponse fetchOffsets(RequestContext ctx, FetchOffsetsRequest request) {
+        authorization.requireGroup(ctx, AclOperation.DESCRIBE, request.getGroupId());
         List<TopicPartition> requested = new ArrayList<>(PartitionSets.fromProto(request.getPartitionsList()));
         FetchOffsetsResponse.Builder response = FetchOffsetsResponse.newBuilder();
+        List<TopicPartition> deniedNamed = new ArrayList<>();
+        requested.removeIf(tp -> {
+            boolean no = !authorization.topic(ctx, AclOperation.DESCRIBE, tp.topic());
+            if (no) {
+                deniedNamed.add(tp);
+            }
+            return no;
+        });
+        for (TopicPartition tp : deniedNamed) {
+            response.addOffsets(io.tributary.api.v1.CommittedOffset.newBuilder().setTopic(tp.topic()).setPartition(tp.partition())
+                    .setOffset(-1).setLeaderEpoch(-1).setCommitTimestampMs(-1)
+                    .setError(ErrorProtos.toProto(Authorization.deniedTopic(ctx, AclOperation.DESCRIBE, tp.topic()))));
+        }
+        if (!deniedNamed.isEmpty() && requested.isEmpty()) {
+            return response.build();
+        }
         withGroup(request.getGroupId(), false, g -> {
             if (g != null) {
-                response.addAllOffsets(g.fetchOffsets(requested));
+                for (io.tributary.api.v1.CommittedOffset o : g.fetchOffsets(requested)) {
+                    if (authorization.topic(ctx, AclOperation.DESCRIBE, o.getTopic())) {
+                        response.addOffsets(o);
+                    }
+                }
             } else {
                 requested.forEach(tp -> response.addOffsets(io.tributary.api.v1.CommittedOffset.newBuilder()
                         .setTopic(tp.topic()).setPartition(tp.partition()).setOffset(-1).setLeaderEpoch(-1)
@@ -530,7 +592,9 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
         return response.build();
     }
 
-    public ListGroupsResponse listGroups(ListGroupsRequest request) {
+    /** Every group with Describe on the Cluster; otherwise only the groups the caller may Describe. */
+    public ListGroupsResponse listGroups(RequestContext ctx, ListGroupsRequest request) {
+        boolean all = authorization.cluster(ctx, AclOperation.DESCRIBE);
         Set<String> states = request.getStatesList().stream().map(s -> s.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toSet());
         ListGroupsResponse.Builder response = ListGroupsResponse.newBuilder();
@@ -546,7 +610,8 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
                     }
                     state = g.state().label;
                 }
-                if (states.isEmpty() || states.contains(state.toLowerCase(Locale.ROOT))) {
+                if ((states.isEmpty() || states.contains(state.toLowerCase(Locale.ROOT)))
+                        && (all || authorization.group(ctx, AclOperation.DESCRIBE, g.groupId()))) {
                     response.addGroups(GroupListing.newBuilder().setGroupId(g.groupId()).setState(state)
                             .setCoordinatorId(config.brokerId()));
                 }
@@ -575,12 +640,14 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
         return out;
     }
 
-    public DescribeGroupsResponse describeGroups(DescribeGroupsRequest request) {
+    /** Needs Describe on each group. */
+    public DescribeGroupsResponse describeGroups(RequestContext ctx, DescribeGroupsRequest request) {
         checkCount(request.getGroupIdsCount());
         DescribeGroupsResponse.Builder response = DescribeGroupsResponse.newBuilder();
         for (String groupId : request.getGroupIdsList()) {
             GroupDescription d;
             try {
+                authorization.requireGroup(ctx, AclOperation.DESCRIBE, groupId);
                 d = withGroup(groupId, false, g -> {
                     if (g == null || !g.isVisible()) {
                         throw notFound(groupId);
@@ -602,12 +669,14 @@ public final class GroupCoordinator implements PartitionManager.ReplicaRoleHooks
                 + "' has neither members nor committed offsets");
     }
 
-    public CompletableFuture<DeleteGroupsResponse> deleteGroups(DeleteGroupsRequest request) {
+    /** Needs Delete on each group. */
+    public CompletableFuture<DeleteGroupsResponse> deleteGroups(RequestContext ctx, DeleteGroupsRequest request) {
         checkCount(request.getGroupIdsCount());
         List<CompletableFuture<GroupResult>> results = new ArrayList<>();
         for (String groupId : request.getGroupIdsList()) {
             CompletableFuture<GroupResult> result;
             try {
+                authorization.requireGroup(ctx, AclOperation.DELETE, groupId);
                 result = withGroup(groupId, false, g -> {
                     if (g == null || !g.isVisible()) {
                         throw notFound(groupId);

@@ -35,41 +35,41 @@ public final class AdminService extends AdminGrpc.AdminImplBase {
 
     @Override
     public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> o) {
-        reply(o, handler.createTopics(request));
+        reply(o, handler.createTopics(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> o) {
-        reply(o, handler.deleteTopics(request));
+        reply(o, handler.deleteTopics(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void listTopics(ListTopicsRequest request, StreamObserver<ListTopicsResponse> o) {
-        reply(o, handler.listTopics(request));
+        reply(o, handler.listTopics(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> o) {
-        reply(o, handler.describeTopics(request));
+        reply(o, handler.describeTopics(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void createPartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> o) {
-        reply(o, handler.createPartitions(request));
+        reply(o, handler.createPartitions(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void describeConfigs(DescribeConfigsRequest request, StreamObserver<DescribeConfigsResponse> o) {
-        reply(o, handler.describeConfigs(request));
+        reply(o, handler.describeConfigs(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> o) {
-        reply(o, handler.alterConfigs(request));
+        reply(o, handler.alterConfigs(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> o) {
-        reply(o, handler.describeCluster(PrincipalInterceptor.LISTENER.get()));
+        reply(o, handler.describeCluster(PrincipalInterceptor.caller()));
     }
 }

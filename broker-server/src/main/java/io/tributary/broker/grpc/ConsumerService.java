@@ -5,6 +5,7 @@ import io.tributary.api.v1.ConsumerGrpc;
 import io.tributary.api.v1.FetchRequest;
 import io.tributary.api.v1.FetchResponse;
 import io.tributary.broker.fetch.FetchSessions;
+import io.tributary.broker.security.RequestContext;
 
 /** gRPC face of the fetch sessions: one {@code Fetch} stream, one session. Thread-safe. */
 public final class ConsumerService extends ConsumerGrpc.ConsumerImplBase {
@@ -16,6 +17,7 @@ public final class ConsumerService extends ConsumerGrpc.ConsumerImplBase {
 
     @Override
     public StreamObserver<FetchRequest> fetch(StreamObserver<FetchResponse> responseObserver) {
-        return ServerStreams.bind(responseObserver, sessions::open);
+        RequestContext ctx = PrincipalInterceptor.caller();
+        return ServerStreams.bind(responseObserver, out -> sessions.open(ctx, out));
     }
 }

@@ -48,36 +48,36 @@ public final class GroupsService extends GroupsGrpc.GroupsImplBase {
 
     @Override
     public void findCoordinator(FindCoordinatorRequest request, StreamObserver<FindCoordinatorResponse> o) {
-        reply(o, coordinator.findCoordinator(request, PrincipalInterceptor.LISTENER.get()));
+        reply(o, coordinator.findCoordinator(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public StreamObserver<MembershipRequest> membership(StreamObserver<MembershipResponse> responseObserver) {
-        return new MembershipSession(coordinator, responseObserver, PrincipalInterceptor.CLIENT_HOST.get());
+        return new MembershipSession(coordinator, responseObserver, PrincipalInterceptor.caller());
     }
 
     @Override
     public void commitOffsets(CommitOffsetsRequest request, StreamObserver<CommitOffsetsResponse> o) {
-        replyLater(o, coordinator.commitOffsets(request));
+        replyLater(o, coordinator.commitOffsets(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void fetchOffsets(FetchOffsetsRequest request, StreamObserver<FetchOffsetsResponse> o) {
-        reply(o, coordinator.fetchOffsets(request));
+        reply(o, coordinator.fetchOffsets(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void listGroups(ListGroupsRequest request, StreamObserver<ListGroupsResponse> o) {
-        reply(o, coordinator.listGroups(request));
+        reply(o, coordinator.listGroups(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void describeGroups(DescribeGroupsRequest request, StreamObserver<DescribeGroupsResponse> o) {
-        reply(o, coordinator.describeGroups(request));
+        reply(o, coordinator.describeGroups(PrincipalInterceptor.caller(), request));
     }
 
     @Override
     public void deleteGroups(DeleteGroupsRequest request, StreamObserver<DeleteGroupsResponse> o) {
-        replyLater(o, coordinator.deleteGroups(request));
+        replyLater(o, coordinator.deleteGroups(PrincipalInterceptor.caller(), request));
     }
 }

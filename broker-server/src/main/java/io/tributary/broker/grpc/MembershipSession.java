@@ -8,6 +8,7 @@ import io.tributary.api.v1.MembershipResponse;
 import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.group.MemberStream;
+import io.tributary.broker.security.RequestContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ final class MembershipSession implements StreamObserver<MembershipRequest>, Memb
 
     private final GroupCoordinator coordinator;
     private final ServerStreams.GrpcStreamSink<MembershipResponse> out;
-    private final String host;
+    private final RequestContext ctx;
     private String groupId;
     private String memberId;
     /** Guarded by this. */
@@ -36,10 +37,10 @@ final class MembershipSession implements StreamObserver<MembershipRequest>, Memb
     private MembershipResponse waitingAssignment;
     private MembershipResponse waitingHeartbeatAck;
 
-    MembershipSession(GroupCoordinator coordinator, StreamObserver<MembershipResponse> responseObserver, String host) {
+    MembershipSession(GroupCoordinator coordinator, StreamObserver<MembershipResponse> responseObserver, RequestContext ctx) {
         this.coordinator = coordinator;
         this.out = ServerStreams.sink(responseObserver);
-        this.host = host;
+        this.ctx = ctx;
         out.call().setOnReadyHandler(this::flush);
         out.call().setOnCancelHandler(this::disconnected);
     }
@@ -68,7 +69,7 @@ final class MembershipSession implements StreamObserver<MembershipRequest>, Memb
                         + "membership stream; this stream already speaks for member " + memberId);
             }
             String group = request.getJoin().getGroupId();
-            memberId = coordinator.join(request.getJoin(), host, this);
+            memberId = coordinator.join(ctx, request.getJoin(), this);
             groupId = group;
             return;
         }

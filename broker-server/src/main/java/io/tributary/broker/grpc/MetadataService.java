@@ -18,13 +18,13 @@ public final class MetadataService extends MetadataGrpc.MetadataImplBase {
 
     @Override
     public void getMetadata(MetadataRequest request, StreamObserver<MetadataResponse> responseObserver) {
-        responseObserver.onNext(handler.metadata(request, PrincipalInterceptor.LISTENER.get()));
+        responseObserver.onNext(handler.metadata(PrincipalInterceptor.caller(), request));
         responseObserver.onCompleted();
     }
 
     @Override
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> responseObserver) {
-        responseObserver.onNext(handler.listOffsets(request));
+        responseObserver.onNext(handler.listOffsets(PrincipalInterceptor.caller(), request));
         responseObserver.onCompleted();
     }
 }

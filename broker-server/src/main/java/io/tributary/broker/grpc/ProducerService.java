@@ -13,6 +13,7 @@ import io.tributary.api.v1.ProducerGrpc;
 import io.tributary.broker.common.ErrorProtos;
 import io.tributary.broker.produce.ProduceHandler;
 import io.tributary.broker.produce.ProducerIdManager;
+import io.tributary.broker.security.RequestContext;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,20 +38,21 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
 
     @Override
     public void initProducerId(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> responseObserver) {
-        responseObserver.onNext(producerIds.initProducerId(request));
+        responseObserver.onNext(producerIds.initProducerId(PrincipalInterceptor.caller(), request));
         responseObserver.onCompleted();
     }
 
     @Override
     public void produceOnce(ProduceRequest request, StreamObserver<ProduceResponse> responseObserver) {
         // An invalid request throws from produce(): the error interceptor answers with its status.
+        RequestContext ctx = PrincipalInterceptor.caller();
         if (request.getAcks() == 0) {
-            handler.produce(request);
+            handler.produce(ctx, request);
             responseObserver.onNext(ProduceResponse.newBuilder().setCorrelationId(request.getCorrelationId()).build());
             responseObserver.onCompleted();
             return;
         }
-        handler.produce(request).whenComplete((response, failure) -> {
+        handler.produce(ctx, request).whenComplete((response, failure) -> {
             if (failure != null) {
                 responseObserver.onError(GrpcErrors.toStatus(failure));
             } else {
@@ -65,6 +67,8 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
         ServerStreams.GrpcStreamSink<ProduceResponse> out = ServerStreams.sink(responseObserver);
         out.call().disableAutoRequest();
         out.call().request(maxInflightPerStream);
+        // The stream's caller is fixed when it opens: authentication is per connection.
+        RequestContext ctx = PrincipalInterceptor.caller();
         return new StreamObserver<>() {
             private final AtomicInteger inflight = new AtomicInteger();
             private final AtomicBoolean halfClosed = new AtomicBoolean();
@@ -74,7 +78,7 @@ public final class ProducerService extends ProducerGrpc.ProducerImplBase {
                 inflight.incrementAndGet();
                 CompletableFuture<ProduceResponse> produced;
                 try {
-                    produced = handler.produce(request);
+                    produced = handler.produce(ctx, request);
                 } catch (TributaryException invalid) {
                     // A malformed request fails only itself: its partitions get the error, the stream goes on.
                     complete(request.getAcks() == 0 ? null : rejectAll(request, invalid));

@@ -7,6 +7,7 @@ import io.tributary.api.v1.ReplicaFetchRequest;
 import io.tributary.api.v1.ReplicaFetchResponse;
 import io.tributary.api.v1.ReplicationGrpc;
 import io.tributary.broker.replication.ReplicaFetchHandler;
+import io.tributary.broker.security.RequestContext;
 
 /**
  * gRPC face of {@link ReplicaFetchHandler}. A replica-fetch stream handles a bounded number of requests at once
@@ -24,7 +25,7 @@ public final class ReplicationService extends ReplicationGrpc.ReplicationImplBas
 
     @Override
     public void offsetForLeaderEpoch(OffsetForLeaderEpochRequest request, StreamObserver<OffsetForLeaderEpochResponse> o) {
-        o.onNext(handler.offsetForLeaderEpoch(request));
+        o.onNext(handler.offsetForLeaderEpoch(PrincipalInterceptor.caller(), request));
         o.onCompleted();
     }
 
@@ -33,10 +34,11 @@ public final class ReplicationService extends ReplicationGrpc.ReplicationImplBas
         ServerStreams.GrpcStreamSink<ReplicaFetchResponse> out = ServerStreams.sink(responseObserver);
         out.call().disableAutoRequest();
         out.call().request(MAX_INFLIGHT_PER_STREAM);
+        RequestContext ctx = PrincipalInterceptor.caller();
         return new StreamObserver<>() {
             @Override
             public void onNext(ReplicaFetchRequest request) {
-                handler.fetch(request).whenComplete((response, failure) -> {
+                handler.fetch(ctx, request).whenComplete((response, failure) -> {
                     if (failure != null) {
                         out.fail(failure);
                         return;

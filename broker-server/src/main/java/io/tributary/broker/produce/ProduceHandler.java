@@ -3,6 +3,8 @@ package io.tributary.broker.produce;
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclOperation;
+import io.tributary.api.acl.ResourceType;
 import io.tributary.api.batch.Compression;
 import io.tributary.api.batch.RecordBatch;
 import io.tributary.api.batch.TimestampType;
@@ -20,6 +22,8 @@ import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 import io.tributary.coordination.TopicNames;
 
 import java.nio.ByteBuffer;
@@ -46,18 +50,20 @@ public final class ProduceHandler {
     private final TopicAutoCreator autoCreator;
     private final TopicTraffic traffic;
     private final RequestMetrics.Type stats;
+    private final Authorization authorization;
 
     /**
      * @param defaultTimeoutMs how long acks=all waits when a request names no timeout ({@code request.timeout.ms})
      */
     public ProduceHandler(PartitionManager partitions, LogManager logManager, long defaultTimeoutMs, TopicAutoCreator autoCreator,
-                          TopicTraffic traffic, RequestMetrics requests) {
+                          TopicTraffic traffic, RequestMetrics requests, Authorization authorization) {
         this.partitions = partitions;
         this.logManager = logManager;
         this.defaultTimeoutMs = defaultTimeoutMs;
         this.autoCreator = autoCreator;
         this.traffic = traffic;
         this.stats = requests.type(RequestMetrics.PRODUCE);
+        this.authorization = authorization;
     }
 
     /**
@@ -77,12 +83,12 @@ public final class ProduceHandler {
     }
 
     /**
-     * Validates the request, then appends every partition's data; the future completes with one result per
-     * partition, in request order.
+     * Validates the request, then appends every partition's data the caller may Write; the future completes with
+     * one result per partition, in request order (TOPIC_AUTHORIZATION_FAILED for the others, nothing appended).
      *
      * @throws TributaryException at once when the request as a whole is invalid ({@link #validateRequest})
      */
-    public CompletableFuture<ProduceResponse> produce(ProduceRequest request) {
+    public CompletableFuture<ProduceResponse> produce(RequestContext ctx, ProduceRequest request) {
         long startNanos = System.nanoTime();
         try {
             validateRequest(request);
@@ -95,7 +101,7 @@ public final class ProduceHandler {
         long timeoutMs = request.getTimeoutMs() == 0 ? defaultTimeoutMs : request.getTimeoutMs();
         List<CompletableFuture<PartitionProduceResult>> results = new ArrayList<>(request.getPartitionsCount());
         for (PartitionProduceData data : request.getPartitionsList()) {
-            results.add(produceOne(data, acks, timeoutMs));
+            results.add(produceOne(ctx, data, acks, timeoutMs));
         }
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             ProduceResponse.Builder response = ProduceResponse.newBuilder().setCorrelationId(request.getCorrelationId());
@@ -109,7 +115,7 @@ public final class ProduceHandler {
         });
     }
 
-    private CompletableFuture<PartitionProduceResult> produceOne(PartitionProduceData data, int acks, long timeoutMs) {
+    private CompletableFuture<PartitionProduceResult> produceOne(RequestContext ctx, PartitionProduceData data, int acks, long timeoutMs) {
         String topic = data.getTopic();
         PartitionProduceResult.Builder result = PartitionProduceResult.newBuilder().setTopic(topic)
                 .setPartition(data.getPartition()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
@@ -118,6 +124,9 @@ public final class ProduceHandler {
         LogAppendInfo info;
         try {
             TopicNames.validate(topic);
+            if (!authorization.topic(ctx, AclOperation.WRITE, topic)) {
+                throw Authorization.denied(ctx, AclOperation.WRITE, ResourceType.TOPIC, topic);
+            }
             if (topic.equals(OffsetsTopic.NAME)) {
                 throw new TributaryException(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "topic '" + topic + "' is internal: "
                         + "only group coordinators write it; commit offsets with Groups/CommitOffsets");
@@ -128,7 +137,7 @@ public final class ProduceHandler {
             tp = new TopicPartition(topic, data.getPartition());
             ByteBuffer records = recordsOf(data);
             OptionalInt epoch = data.hasCurrentLeaderEpoch() ? OptionalInt.of(data.getCurrentLeaderEpoch()) : OptionalInt.empty();
-            partition = servingOrAutoCreate(tp);
+            partition = servingOrAutoCreate(ctx, tp);
             // Leadership and the client's epoch are checked once, by the append, under the partition's lock.
             info = partition.appendAsLeader(records, epoch, acks == -1);
         } catch (RuntimeException e) {
@@ -165,17 +174,22 @@ public final class ProduceHandler {
         });
     }
 
-    private Partition servingOrAutoCreate(TopicPartition tp) {
+    private Partition servingOrAutoCreate(RequestContext ctx, TopicPartition tp) {
         try {
             return partitions.servingPartition(tp);
         } catch (TributaryException e) {
             if (e.error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && partitions.metadata().topic(tp.topic()).isEmpty()
-                    && autoCreator.maybeCreate(tp.topic())) {
+                    && mayCreate(authorization, ctx, tp.topic()) && autoCreator.maybeCreate(tp.topic())) {
                 throw new TributaryException(ErrorCode.LEADER_NOT_AVAILABLE, "topic '" + tp.topic()
                         + "' was just created (auto.create.topics.enable); its leaders are being elected, retry shortly");
             }
             throw e;
         }
+    }
+
+    /** Creating a topic takes Create on the Cluster or on the topic, as in Kafka. */
+    static boolean mayCreate(Authorization authorization, RequestContext ctx, String topic) {
+        return authorization.cluster(ctx, AclOperation.CREATE) || authorization.topic(ctx, AclOperation.CREATE, topic);
     }
 
     /** The request's batches as a writable buffer the log may stamp offsets into. */

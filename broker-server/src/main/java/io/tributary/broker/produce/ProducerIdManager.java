@@ -2,9 +2,14 @@ package io.tributary.broker.produce;
 
 import io.tributary.api.ErrorCode;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclOperation;
+import io.tributary.api.acl.ResourcePattern;
+import io.tributary.api.acl.ResourceType;
 import io.tributary.api.v1.InitProducerIdRequest;
 import io.tributary.api.v1.InitProducerIdResponse;
 import io.tributary.coordination.ProducerIdBlock;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 import io.tributary.coordination.ProducerIdBlocks;
 
 import java.util.function.Supplier;
@@ -21,15 +26,24 @@ public final class ProducerIdManager {
 
     private final int brokerId;
     private final Supplier<ProducerIdBlocks> blocks;
+    private final Authorization authorization;
     private long next = 0;
     private long blockEnd = -1;
 
-    public ProducerIdManager(int brokerId, Supplier<ProducerIdBlocks> blocks) {
+    public ProducerIdManager(int brokerId, Supplier<ProducerIdBlocks> blocks, Authorization authorization) {
         this.brokerId = brokerId;
         this.blocks = blocks;
+        this.authorization = authorization;
     }
 
-    public InitProducerIdResponse initProducerId(InitProducerIdRequest request) {
+    /**
+     * A producer id needs IdempotentWrite on the Cluster or, as since Kafka 3.0 (KIP-679), Write on any topic.
+     */
+    public InitProducerIdResponse initProducerId(RequestContext ctx, InitProducerIdRequest request) {
+        if (!authorization.cluster(ctx, AclOperation.IDEMPOTENT_WRITE)
+                && !authorization.authorizer().authorizeAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) {
+            throw Authorization.denied(ctx, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, ResourcePattern.CLUSTER_NAME);
+        }
         if (request.hasProducerId() != request.hasProducerEpoch()) {
             throw new TributaryException(ErrorCode.INVALID_REQUEST, "set both producer_id and producer_epoch to bump an epoch, or neither for a new id");
         }

@@ -5,6 +5,7 @@ import io.tributary.api.ErrorCode;
 import io.tributary.api.OffsetOutOfRangeException;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclOperation;
 import io.tributary.api.v1.EpochEndOffset;
 import io.tributary.api.v1.EpochQuery;
 import io.tributary.api.v1.OffsetForLeaderEpochRequest;
@@ -20,6 +21,8 @@ import io.tributary.broker.metrics.RequestMetrics;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.partition.PartitionWatchers;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.RequestContext;
 import io.tributary.coordination.BrokerInfo;
 import io.tributary.coordination.ClusterMetadata;
 
@@ -46,9 +49,11 @@ public final class ReplicaFetchHandler {
     private final Executor executor;
     private final ScheduledExecutorService timer;
     private final RequestMetrics.Type stats;
+    private final Authorization authorization;
 
     public ReplicaFetchHandler(PartitionManager partitions, IsrManager isrManager, Executor executor, ScheduledExecutorService timer,
-                               RequestMetrics requests) {
+                               RequestMetrics requests, Authorization authorization) {
+        this.authorization = authorization;
         this.partitions = partitions;
         this.isrManager = isrManager;
         this.executor = executor;
@@ -57,10 +62,13 @@ public final class ReplicaFetchHandler {
     }
 
     /**
-     * The seam for the cluster principal: only a registered broker, in its current incarnation, may replicate. With
-     * plaintext listeners this checks the claim against ZooKeeper; with TLS it will also check the caller's identity.
+     * Only a broker may replicate: the caller needs ClusterAction on the Cluster (with an authorizer, the brokers'
+     * mutual-TLS principal is a super user or holds it), and the replica id it claims must be a registered broker in
+     * its current incarnation (checked against ZooKeeper), so a client with topic rights can neither read as a
+     * follower nor move a high watermark.
      */
-    public void authorize(int replicaId, long brokerEpoch) {
+    public void authorize(RequestContext ctx, int replicaId, long brokerEpoch) {
+        authorization.requireCluster(ctx, AclOperation.CLUSTER_ACTION);
         ClusterMetadata md = partitions.metadata();
         BrokerInfo broker = md.brokers().get(replicaId);
         if (broker == null || replicaId == partitions.brokerId()) {
@@ -74,11 +82,11 @@ public final class ReplicaFetchHandler {
     }
 
     /** A follower's fetch; counted as one FetchFollower request, its time including the long-poll wait (as Kafka's). */
-    public CompletableFuture<ReplicaFetchResponse> fetch(ReplicaFetchRequest request) {
+    public CompletableFuture<ReplicaFetchResponse> fetch(RequestContext ctx, ReplicaFetchRequest request) {
         long startNanos = System.nanoTime();
         CompletableFuture<ReplicaFetchResponse> response;
         try {
-            response = answer(request);
+            response = answer(ctx, request);
         } catch (RuntimeException e) {
             stats.error(ErrorProtos.codeOf(e));
             stats.completed(startNanos);
@@ -97,8 +105,8 @@ public final class ReplicaFetchHandler {
         });
     }
 
-    private CompletableFuture<ReplicaFetchResponse> answer(ReplicaFetchRequest request) {
-        authorize(request.getReplicaId(), request.getBrokerEpoch());
+    private CompletableFuture<ReplicaFetchResponse> answer(RequestContext ctx, ReplicaFetchRequest request) {
+        authorize(ctx, request.getReplicaId(), request.getBrokerEpoch());
         long now = System.currentTimeMillis();
         for (ReplicaFetchPartition p : request.getPartitionsList()) {
             partitions.partition(new TopicPartition(p.getTopic(), p.getPartition())).ifPresent(partition -> {
@@ -156,7 +164,8 @@ public final class ReplicaFetchHandler {
         return response.build();
     }
 
-    public OffsetForLeaderEpochResponse offsetForLeaderEpoch(OffsetForLeaderEpochRequest request) {
+    public OffsetForLeaderEpochResponse offsetForLeaderEpoch(RequestContext ctx, OffsetForLeaderEpochRequest request) {
+        authorization.requireCluster(ctx, AclOperation.CLUSTER_ACTION);
         OffsetForLeaderEpochResponse.Builder response = OffsetForLeaderEpochResponse.newBuilder();
         for (EpochQuery q : request.getPartitionsList()) {
             TopicPartition tp = new TopicPartition(q.getTopic(), q.getPartition());

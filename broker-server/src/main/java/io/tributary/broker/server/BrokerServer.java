@@ -12,6 +12,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TributaryException;
 import io.tributary.api.security.GrpcTls;
 import io.tributary.api.util.DaemonThreads;
 import io.tributary.api.v1.ConsumerGrpc;
@@ -26,6 +28,7 @@ import io.tributary.broker.config.Listeners;
 import io.tributary.broker.fetch.FetchSessions;
 import io.tributary.broker.group.GroupCoordinator;
 import io.tributary.broker.grpc.AdminService;
+import io.tributary.broker.grpc.ConnectionGuard;
 import io.tributary.broker.grpc.ConsumerService;
 import io.tributary.broker.grpc.ErrorInterceptor;
 import io.tributary.broker.grpc.GroupsService;
@@ -35,6 +38,7 @@ import io.tributary.broker.grpc.PrincipalInterceptor;
 import io.tributary.broker.grpc.ProducerService;
 import io.tributary.broker.grpc.ReplicationService;
 import io.tributary.broker.grpc.RequestLogInterceptor;
+import io.tributary.broker.grpc.SecurityService;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.ConsumerLagMetrics;
@@ -44,6 +48,13 @@ import io.tributary.broker.produce.ProducerIdManager;
 import io.tributary.broker.replication.IsrManager;
 import io.tributary.broker.replication.ReplicaFetchHandler;
 import io.tributary.broker.replication.ReplicaFetcherManager;
+import io.tributary.broker.security.AclAdmin;
+import io.tributary.broker.security.AclAuthorizer;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.Authorizer;
+import io.tributary.broker.security.ConnectionRegistry;
+import io.tributary.broker.security.SaslAuthenticator;
+import io.tributary.broker.security.ScramAdmin;
 import io.tributary.broker.security.SslPrincipalMapper;
 import io.tributary.coordination.BrokerCoordination;
 import io.tributary.coordination.ClusterMetadata;
@@ -103,6 +114,9 @@ public final class BrokerServer implements AutoCloseable {
     private BusyTimeThreadPool requestExecutor;
     private ScheduledExecutorService healthRefresher;
     private BrokerMetrics metrics;
+    private ConnectionRegistry connections;
+    private AclAuthorizer aclAuthorizer;
+    private ScheduledExecutorService securityTimer;
     /** The primary (first) listener's server; with {@link #servers} all of them, by listener name. */
     private Server server;
     private final Map<String, Server> servers = new LinkedHashMap<>();
@@ -150,25 +164,33 @@ public final class BrokerServer implements AutoCloseable {
             autoCreator = new TopicAutoCreator(config, () -> coordinationRef.get().topicAdmin(),
                     partitionManager::metadata);
             listeners = config.listeners();
+            connections = new ConnectionRegistry(config.maxConnections(), config.maxConnectionsPerIp());
+            Authorizer authorizer = Authorizer.ALLOW_ALL;
+            if (!config.authorizerClassName().isEmpty()) {
+                aclAuthorizer = new AclAuthorizer(config.superUsers(), config.allowEveryoneIfNoAclFound());
+                authorizer = aclAuthorizer;
+            }
+            Authorization authorization = new Authorization(authorizer);
+            securityTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("security-timer"));
             Listeners.Listener interBroker = listeners.interBrokerListener();
             peers = new GrpcPeerClient(config.socketRequestMaxBytes(), interBroker.name(), interBroker.protocol().tls
                     ? GrpcTls.client(config.sslConfig(), GrpcTls.provider(config.sslProvider()), config.sslEndpointIdentification()) : null);
-            MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator);
+            MetadataHandler metadataHandler = new MetadataHandler(partitionManager, autoCreator, authorization);
             fetchSessions = new FetchSessions(partitionManager, ComponentConfigs.fetchSessions(config), metrics.traffic(),
-                    metrics.requests());
+                    metrics.requests(), authorization);
             AdminHandler adminHandler = new AdminHandler(partitionManager, () -> coordinationRef.get().topicAdmin(),
-                    config, metadataHandler, peers);
+                    config, metadataHandler, peers, authorization);
             ProduceHandler produceHandler = new ProduceHandler(partitionManager, logManager, config.requestTimeoutMs(), autoCreator,
-                    metrics.traffic(), metrics.requests());
+                    metrics.traffic(), metrics.requests(), authorization);
             IsrManager isrManager = new IsrManager(partitionManager, () -> coordinationRef.get().partitionStateStore(),
                     partitionManager::sessionConnected, config.replicaLagTimeMaxMs());
             replicationTimer = Executors.newScheduledThreadPool(2, DaemonThreads.named("replica-fetch-wait"));
             ReplicaFetchHandler replicaFetchHandler = new ReplicaFetchHandler(partitionManager, isrManager, replicationTimer, replicationTimer,
-                    metrics.requests());
+                    metrics.requests(), authorization);
             fetcherManager = new ReplicaFetcherManager(partitionManager, peers, ComponentConfigs.replicaFetchers(config),
                     () -> coordinationRef.get().brokerEpoch(), isrManager);
             partitionManager.addReplicaRoleHooks(fetcherManager);
-            groupCoordinator = new GroupCoordinator(ComponentConfigs.group(config), partitionManager, logManager, autoCreator, time);
+            groupCoordinator = new GroupCoordinator(ComponentConfigs.group(config), partitionManager, logManager, autoCreator, time, authorization);
             partitionManager.addReplicaRoleHooks(groupCoordinator);
             metrics.registerReplication(partitionManager.isrChanges(), fetcherManager::maxLag);
             metrics.registerLogDirs(config.logDirs());
@@ -177,12 +199,13 @@ public final class BrokerServer implements AutoCloseable {
 
             server = buildServers(List.of(
                     new ProducerService(produceHandler, new ProducerIdManager(config.brokerId(),
-                            () -> coordinationRef.get().producerIdBlocks()), config.maxInflightProduceRequestsPerStream()),
+                            () -> coordinationRef.get().producerIdBlocks(), authorization), config.maxInflightProduceRequestsPerStream()),
                     new ConsumerService(fetchSessions),
                     new MetadataService(metadataHandler),
                     new AdminService(adminHandler),
                     new ReplicationService(replicaFetchHandler),
-                    new GroupsService(groupCoordinator)));
+                    new GroupsService(groupCoordinator),
+                    securityService(authorization, coordinationRef)));
             for (Map.Entry<String, Server> e : servers.entrySet()) {
                 e.getValue().start();
                 log.info("broker {} listening on {} ({})", config.brokerId(), e.getValue().getListenSockets().get(0),
@@ -222,6 +245,9 @@ public final class BrokerServer implements AutoCloseable {
             coordination.metadataCache().addListener(metrics);
             coordination.addPartitionRoleListener(partitionManager);
             coordination.start(Duration.ofMillis(config.zookeeperConnectionTimeoutMs()));
+            if (aclAuthorizer != null) {
+                startAcls();
+            }
             state.set(State.RUNNING);
             onSessionState(coordination.sessionState());
             // Session events can arrive before the metadata cache has reloaded after a reconnect; re-check the
@@ -235,6 +261,40 @@ public final class BrokerServer implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Feeds the authorizer from ZooKeeper and waits (bounded) for the first load, so clients are not refused for the
+     * moment between start and load; until then the authorizer refuses all but super users (it fails closed).
+     */
+    private void startAcls() throws InterruptedException {
+        var cache = coordination.startAclCache(aclAuthorizer::update);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.zookeeperConnectionTimeoutMs());
+        while (!cache.loaded() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        log.info("broker {}: authorizer on, {} ACL resource(s) loaded{}", config.brokerId(), cache.current().size(),
+                cache.loaded() ? "" : " (not loaded yet: refusing all but super users until they are)");
+    }
+
+    private SecurityService securityService(Authorization authorization, AtomicReference<BrokerCoordination> coordinationRef) {
+        SaslAuthenticator sasl = new SaslAuthenticator(config.saslEnabledMechanisms(),
+                (user, mechanism) -> joined(coordinationRef).userCredentials().scram(user, mechanism));
+        return new SecurityService(sasl,
+                name -> listeners.byName(name).map(l -> l.protocol().sasl).orElse(false),
+                name -> listeners.byName(name).map(l -> l.protocol().tls).orElse(false),
+                config.connectionsMaxReauthMs(), config.connectionFailedAuthenticationDelayMs(), securityTimer,
+                new AclAdmin(authorization, () -> joined(coordinationRef).aclStore()),
+                new ScramAdmin(() -> joined(coordinationRef).userCredentials()));
+    }
+
+    /** The coordination once the broker has joined the cluster; BROKER_NOT_AVAILABLE while it is starting. */
+    private static BrokerCoordination joined(AtomicReference<BrokerCoordination> ref) {
+        BrokerCoordination c = ref.get();
+        if (c == null) {
+            throw new TributaryException(ErrorCode.BROKER_NOT_AVAILABLE, "the broker is starting and has not joined the cluster yet; retry");
+        }
+        return c;
     }
 
     /**
@@ -259,10 +319,13 @@ public final class BrokerServer implements AutoCloseable {
         }
     };
 
-    private NettyServerBuilder nettyServerBuilder(Listeners.Listener l) {
+    private NettyServerBuilder nettyServerBuilder(Listeners.Listener l, SslContext tls) {
         InetSocketAddress address = l.host().isEmpty() ? new InetSocketAddress(l.port()) : new InetSocketAddress(l.host(), l.port());
-        return NettyServerBuilder.forAddress(address)
+        ConnectionGuard.Limits limits = new ConnectionGuard.Limits(l.name(), l.protocol().sasl, connections,
+                config.saslServerMaxReceiveSize(), config.connectionsAuthenticationTimeoutMs());
+        return NettyServerBuilder.forAddress(address, ConnectionGuard.credentials(l.protocol().tls ? tls : null, limits))
                 .maxConcurrentCallsPerConnection(config.maxConcurrentStreamsPerConnection())
+                .maxConnectionIdle(config.connectionsMaxIdleMs(), TimeUnit.MILLISECONDS)
                 .keepAliveTime(config.grpcKeepaliveTimeMs(), TimeUnit.MILLISECONDS)
                 .keepAliveTimeout(20, TimeUnit.SECONDS)
                 // Clients keep long fetch streams open and may ping to keep NATs warm; allow it.
@@ -282,7 +345,7 @@ public final class BrokerServer implements AutoCloseable {
         RequestLogInterceptor requestLog = new RequestLogInterceptor(metrics.requests());
         metrics.registerStreams(requestLog.openStreams(), fetchSessions::openSessions);
         if (serverBuilder != null) {
-            Server s = build(serverBuilder, services, errors, requestLog, new PrincipalInterceptor(listeners.primary().name(), null));
+            Server s = build(serverBuilder, services, errors, requestLog, new PrincipalInterceptor(listeners.primary().name(), null, false, null));
             servers.put(listeners.primary().name(), s);
             return s;
         }
@@ -293,11 +356,9 @@ public final class BrokerServer implements AutoCloseable {
             mapper = config.sslPrincipalMapper();
         }
         for (Listeners.Listener l : listeners.listeners()) {
-            NettyServerBuilder b = nettyServerBuilder(l);
-            if (l.protocol().tls) {
-                b.sslContext(tls);
-            }
-            servers.put(l.name(), build(b, services, errors, requestLog, new PrincipalInterceptor(l.name(), l.protocol().tls ? mapper : null)));
+            NettyServerBuilder b = nettyServerBuilder(l, tls);
+            servers.put(l.name(), build(b, services, errors, requestLog,
+                    new PrincipalInterceptor(l.name(), l.protocol().tls ? mapper : null, l.protocol().sasl, connections)));
         }
         return servers.get(listeners.primary().name());
     }
@@ -417,6 +478,9 @@ public final class BrokerServer implements AutoCloseable {
         }
         if (replicationTimer != null) {
             replicationTimer.shutdownNow();
+        }
+        if (securityTimer != null) {
+            securityTimer.shutdownNow();
         }
         if (peers != null) {
             peers.close();

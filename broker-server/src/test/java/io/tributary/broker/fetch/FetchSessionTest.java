@@ -20,6 +20,9 @@ import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.PartitionRole;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.Authorizer;
+import io.tributary.broker.security.RequestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,7 +107,7 @@ class FetchSessionTest {
         partitions.onBecomeLeader(new PartitionRole(TP, "topic-id", 1, 0, List.of(1), List.of(1), 1, 0));
         sessions = new FetchSessions(partitions, new FetchSessionConfig(2, config.fetchMaxWaitMsLimit(),
                 config.fetchSessionMaxCredits(), config.socketRequestMaxBytes()), TopicTraffic.unregistered(),
-                RequestMetrics.unregistered());
+                RequestMetrics.unregistered(), new Authorization(Authorizer.ALLOW_ALL));
     }
 
     @AfterEach
@@ -131,7 +134,7 @@ class FetchSessionTest {
     @Test
     void aLongPollWakesForRecordsAppendedAfterTheSessionOpened() throws Exception {
         RecordingSink sink = new RecordingSink();
-        StreamHandler<FetchRequest> session = sessions.open(sink);
+        StreamHandler<FetchRequest> session = sessions.open(RequestContext.INTERNAL, sink);
         session.onMessage(open(TP.topic(), 1));
         appendThreeRecords();
 
@@ -149,7 +152,7 @@ class FetchSessionTest {
     void aSinkThatIsNotReadyHoldsTheResponseUntilItSaysReady() throws Exception {
         RecordingSink sink = new RecordingSink();
         sink.ready = false;
-        StreamHandler<FetchRequest> session = sessions.open(sink);
+        StreamHandler<FetchRequest> session = sessions.open(RequestContext.INTERNAL, sink);
         appendThreeRecords();
         session.onMessage(open(TP.topic(), 1));
         assertNull(sink.sent.poll(300, TimeUnit.MILLISECONDS), "sent while the transport was not ready");
@@ -164,7 +167,7 @@ class FetchSessionTest {
     @Test
     void anUnknownTopicIsAPartitionErrorInTheResponseAndTheStreamGoesOn() throws Exception {
         RecordingSink sink = new RecordingSink();
-        sessions.open(sink).onMessage(open("no-such-topic", 1));
+        sessions.open(RequestContext.INTERNAL, sink).onMessage(open("no-such-topic", 1));
         FetchResponse r = sink.sent.poll(WAIT_MS, TimeUnit.MILLISECONDS);
         assertNotNull(r);
         assertEquals(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.name(), r.getPartitions(0).getError().getCode());
@@ -175,7 +178,7 @@ class FetchSessionTest {
     @Test
     void creditBeforeOpenFailsTheStreamWithInvalidRequest() throws Exception {
         RecordingSink sink = new RecordingSink();
-        sessions.open(sink).onMessage(FetchRequest.newBuilder().setCredit(FetchCredit.newBuilder().setResponses(1)).build());
+        sessions.open(RequestContext.INTERNAL, sink).onMessage(FetchRequest.newBuilder().setCredit(FetchCredit.newBuilder().setResponses(1)).build());
         assertTrue(sink.ended.await(WAIT_MS, TimeUnit.MILLISECONDS));
         TributaryException e = assertInstanceOf(TributaryException.class, sink.failed.get());
         assertEquals(ErrorCode.INVALID_REQUEST, e.error());
@@ -184,7 +187,7 @@ class FetchSessionTest {
     @Test
     void thePeerHalfClosingCompletesTheStreamAndThePeerGoingAwayEndsItSilently() throws Exception {
         RecordingSink done = new RecordingSink();
-        StreamHandler<FetchRequest> a = sessions.open(done);
+        StreamHandler<FetchRequest> a = sessions.open(RequestContext.INTERNAL, done);
         a.onMessage(open(TP.topic(), 1));
         a.onPeerDone();
         assertTrue(done.ended.await(WAIT_MS, TimeUnit.MILLISECONDS));
@@ -193,7 +196,7 @@ class FetchSessionTest {
         // The session handles its events in order, and sends only on credit: with its one credit spent, the credit
         // that arrives after onPeerGone, and the data appended after it, reach a session that has already closed.
         RecordingSink gone = new RecordingSink();
-        StreamHandler<FetchRequest> b = sessions.open(gone);
+        StreamHandler<FetchRequest> b = sessions.open(RequestContext.INTERNAL, gone);
         appendThreeRecords();
         b.onMessage(open(TP.topic(), 1));
         assertNotNull(gone.sent.poll(WAIT_MS, TimeUnit.MILLISECONDS), "the first response");

@@ -18,6 +18,9 @@ import io.tributary.broker.metrics.TopicTraffic;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.PartitionRole;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.Authorizer;
+import io.tributary.broker.security.RequestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +65,7 @@ class ProduceHandlerTest {
             throw new AssertionError("auto-creation is off");
         }, () -> ClusterMetadata.EMPTY);
         handler = new ProduceHandler(partitions, logs, config.requestTimeoutMs(), autoCreator, TopicTraffic.unregistered(),
-                RequestMetrics.unregistered());
+                RequestMetrics.unregistered(), new Authorization(Authorizer.ALLOW_ALL));
     }
 
     @AfterEach
@@ -81,7 +84,7 @@ class ProduceHandlerTest {
     }
 
     private PartitionProduceResult produce(int acks, int timeoutMs, PartitionProduceData data) throws Exception {
-        return handler.produce(ProduceRequest.newBuilder().setAcks(acks).setTimeoutMs(timeoutMs).addPartitions(data).build())
+        return handler.produce(RequestContext.INTERNAL, ProduceRequest.newBuilder().setAcks(acks).setTimeoutMs(timeoutMs).addPartitions(data).build())
                 .get(30, TimeUnit.SECONDS).getPartitions(0);
     }
 
@@ -114,7 +117,7 @@ class ProduceHandlerTest {
                 produce(1, 1_000, data(new TopicPartition("absent", 0), 1)).getError().getCode());
         assertEquals(ErrorCode.TOPIC_AUTHORIZATION_FAILED.name(),
                 produce(1, 1_000, data(new TopicPartition("__consumer_offsets", 0), 1)).getError().getCode());
-        TributaryException badAcks = assertThrows(TributaryException.class, () -> handler.produce(ProduceRequest.newBuilder()
+        TributaryException badAcks = assertThrows(TributaryException.class, () -> handler.produce(RequestContext.INTERNAL, ProduceRequest.newBuilder()
                 .setAcks(2).addPartitions(data(LED, 1)).build()));
         assertEquals(ErrorCode.INVALID_REQUIRED_ACKS, badAcks.error());
     }

@@ -18,6 +18,9 @@ import io.tributary.broker.partition.PartitionManager;
 import io.tributary.coordination.BrokerInfo;
 import io.tributary.coordination.ClusterMetadata;
 import io.tributary.coordination.PartitionRole;
+import io.tributary.broker.security.Authorization;
+import io.tributary.broker.security.Authorizer;
+import io.tributary.broker.security.RequestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,7 +77,8 @@ class ReplicaFetchHandlerTest {
             throw new AssertionError("the ISR must not change in these scenarios");
         }, () -> true, 60_000);
         timer = Executors.newSingleThreadScheduledExecutor();
-        handler = new ReplicaFetchHandler(partitions, isr, timer, timer, RequestMetrics.unregistered());
+        handler = new ReplicaFetchHandler(partitions, isr, timer, timer, RequestMetrics.unregistered(),
+                new Authorization(Authorizer.ALLOW_ALL));
     }
 
     @AfterEach
@@ -106,20 +110,20 @@ class ReplicaFetchHandlerTest {
     void theFollowersNextFetchOffsetIsWhatMovesTheHighWatermark() throws Exception {
         append(3);
         CompletableFuture<Void> acked = leader().awaitHighWatermark(3);
-        ReplicaPartitionData first = handler.fetch(fetch(0, 0, FOLLOWER_EPOCH)).get(10, TimeUnit.SECONDS).getPartitions(0);
+        ReplicaPartitionData first = handler.fetch(RequestContext.INTERNAL, fetch(0, 0, FOLLOWER_EPOCH)).get(10, TimeUnit.SECONDS).getPartitions(0);
         assertTrue(first.getError().getCode().isEmpty(), first.getError().toString());
         assertFalse(first.getRecords().isEmpty());
         assertEquals(0, first.getHighWatermark(), "nothing is acknowledged before the follower asks past it");
         assertFalse(acked.isDone());
 
-        ReplicaPartitionData second = handler.fetch(fetch(3, 0, FOLLOWER_EPOCH)).get(10, TimeUnit.SECONDS).getPartitions(0);
+        ReplicaPartitionData second = handler.fetch(RequestContext.INTERNAL, fetch(3, 0, FOLLOWER_EPOCH)).get(10, TimeUnit.SECONDS).getPartitions(0);
         assertEquals(3, second.getHighWatermark());
         acked.get(10, TimeUnit.SECONDS);
     }
 
     @Test
     void aFetchAtTheLogEndWaitsForTheNextAppend() throws Exception {
-        CompletableFuture<ReplicaFetchResponse> parked = handler.fetch(fetch(0, 20_000, FOLLOWER_EPOCH));
+        CompletableFuture<ReplicaFetchResponse> parked = handler.fetch(RequestContext.INTERNAL, fetch(0, 20_000, FOLLOWER_EPOCH));
         Thread.sleep(200);
         assertFalse(parked.isDone(), "answered with nothing to send");
         append(2);
@@ -130,9 +134,9 @@ class ReplicaFetchHandlerTest {
 
     @Test
     void aStaleBrokerEpochOrAnUnregisteredBrokerIsRefused() {
-        TributaryException stale = assertThrows(TributaryException.class, () -> handler.fetch(fetch(0, 0, FOLLOWER_EPOCH - 1)));
+        TributaryException stale = assertThrows(TributaryException.class, () -> handler.fetch(RequestContext.INTERNAL, fetch(0, 0, FOLLOWER_EPOCH - 1)));
         assertEquals(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, stale.error());
-        TributaryException stranger = assertThrows(TributaryException.class, () -> handler.fetch(fetch(0, 0, FOLLOWER_EPOCH)
+        TributaryException stranger = assertThrows(TributaryException.class, () -> handler.fetch(RequestContext.INTERNAL, fetch(0, 0, FOLLOWER_EPOCH)
                 .toBuilder().setReplicaId(9).build()));
         assertEquals(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, stranger.error());
     }
@@ -142,7 +146,7 @@ class ReplicaFetchHandlerTest {
         append(3);
         ReplicaFetchRequest old = fetch(3, 0, FOLLOWER_EPOCH).toBuilder()
                 .setPartitions(0, fetch(3, 0, FOLLOWER_EPOCH).getPartitions(0).toBuilder().setCurrentLeaderEpoch(2)).build();
-        ReplicaPartitionData d = handler.fetch(old).get(10, TimeUnit.SECONDS).getPartitions(0);
+        ReplicaPartitionData d = handler.fetch(RequestContext.INTERNAL, old).get(10, TimeUnit.SECONDS).getPartitions(0);
         assertEquals(ErrorCode.FENCED_LEADER_EPOCH.name(), d.getError().getCode());
         assertEquals(0, leader().log().highWatermark(), "a fenced fetch acknowledged records");
     }

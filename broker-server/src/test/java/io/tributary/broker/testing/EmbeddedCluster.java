@@ -92,11 +92,11 @@ public final class EmbeddedCluster implements AutoCloseable {
         props.put(BrokerConfig.ZOOKEEPER_CONNECTION_TIMEOUT_MS, 15_000);
         props.put(BrokerConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS, 2_000L);
         props.putAll(extra);
-        // Several listeners: "{PORT}" is the broker's port above, "{PORT2}" a second one of its own.
+        // Several listeners: "{PORT}" is the broker's port above, "{PORT2}" and "{PORT3}" more of its own.
         Object listeners = props.get(BrokerConfig.LISTENERS);
         if (listeners instanceof String l && l.contains("{PORT")) {
             props.put(BrokerConfig.LISTENERS, l.replace("{PORT}", Integer.toString(port))
-                    .replace("{PORT2}", Integer.toString(StablePorts.next())));
+                    .replace("{PORT2}", Integer.toString(StablePorts.next())).replace("{PORT3}", Integer.toString(StablePorts.next())));
         }
         brokerProps.put(id, props);
     }
