@@ -3,6 +3,8 @@ package io.tributary.client.admin;
 import io.grpc.ManagedChannel;
 import io.tributary.api.TopicPartition;
 import io.tributary.api.TributaryException;
+import io.tributary.api.acl.AclBinding;
+import io.tributary.api.acl.AclBindingFilter;
 import io.tributary.api.v1.AdminGrpc;
 import io.tributary.api.v1.AlterConfigsRequest;
 import io.tributary.api.v1.CreatePartitionsRequest;
@@ -20,6 +22,7 @@ import io.tributary.api.v1.PartitionOffsets;
 import io.tributary.api.v1.ResourceAlteration;
 import io.tributary.api.v1.ResourceConfigs;
 import io.tributary.api.v1.ResourceType;
+import io.tributary.api.v1.SecurityGrpc;
 import io.tributary.api.v1.TopicResult;
 import io.tributary.client.Node;
 import io.tributary.client.TributaryTimeoutException;
@@ -44,11 +47,13 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
  * Cluster administration: topics, partitions, configs, cluster description, offsets, consumer groups (list,
- * describe, delete, committed offsets; {@link ConsumerGroupsAdmin}). Every method blocks until
+ * describe, delete, committed offsets; {@link ConsumerGroupsAdmin}), ACLs and SCRAM credentials ({@link SecurityAdmin}).
+ * Every method blocks until
  * the cluster answers or {@code default.api.timeout.ms} passes; each gRPC call has a deadline of
  * {@code request.timeout.ms}, and a broker that cannot be reached is skipped for the next one. Per-topic
  * outcomes are returned, not thrown, so a batch operation reports each topic.
@@ -61,6 +66,7 @@ public final class TributaryAdmin implements AutoCloseable {
     private final MetadataManager metadata;
     private final OffsetsClient offsets;
     private final ConsumerGroupsAdmin consumerGroups;
+    private final SecurityAdmin security;
     private final List<HostPort> bootstrap;
 
     public TributaryAdmin(Properties props) {
@@ -75,13 +81,14 @@ public final class TributaryAdmin implements AutoCloseable {
         this.config = config;
         this.bootstrap = config.bootstrapServers();
         String clientId = config.clientId().isEmpty() ? "admin" : config.clientId();
-        this.channels = new ChannelPool(64 * 1024 * 1024, clientId, config.tls());
+        this.channels = new ChannelPool(64 * 1024 * 1024, clientId, config.tls(), config.sasl(), config.requestTimeoutMs());
         this.metadata = new MetadataManager(channels, bootstrap, config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.reconnectBackoff(), config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());
         GroupsClient groups = new GroupsClient(channels, metadata, bootstrap, config.requestTimeoutMs(), config.retryBackoffMs());
         this.consumerGroups = new ConsumerGroupsAdmin(groups, () -> describeCluster().brokers(), config.defaultApiTimeoutMs(),
                 config.retryBackoffMs());
+        this.security = new SecurityAdmin(this::securityCall);
     }
 
     public Map<String, TopicOutcome> createTopics(Collection<NewTopic> topics, boolean validateOnly) {
@@ -203,6 +210,52 @@ public final class TributaryAdmin implements AutoCloseable {
         consumerGroups.alterOffsets(groupId, offsets);
     }
 
+    /**
+     * Creates ACLs (Kafka's {@code createAcls}); one outcome per binding, in order. A binding that already exists
+     * succeeds. Needs Alter on the Cluster.
+     *
+     * @throws TributaryException CLUSTER_AUTHORIZATION_FAILED, or SECURITY_DISABLED when the brokers have no authorizer
+     */
+    public List<AclCreation> createAcls(Collection<AclBinding> bindings) {
+        return security.createAcls(bindings);
+    }
+
+    /**
+     * Deletes every ACL each filter matches (Kafka's {@code deleteAcls}); one result per filter, in order, with the
+     * bindings it deleted. Needs Alter on the Cluster.
+     *
+     * @throws TributaryException CLUSTER_AUTHORIZATION_FAILED or SECURITY_DISABLED
+     */
+    public List<AclDeletion> deleteAcls(Collection<AclBindingFilter> filters) {
+        return security.deleteAcls(filters);
+    }
+
+    /**
+     * The ACLs a filter matches ({@link AclBindingFilter#ANY}: all). Needs Describe on the Cluster.
+     *
+     * @throws TributaryException CLUSTER_AUTHORIZATION_FAILED or SECURITY_DISABLED
+     */
+    public List<AclBinding> describeAcls(AclBindingFilter filter) {
+        return security.describeAcls(filter);
+    }
+
+    /**
+     * The SCRAM credentials of {@code users} (every user that has one when empty): mechanism and iteration count
+     * only. A user without credentials comes back with RESOURCE_NOT_FOUND.
+     */
+    public Map<String, UserScramCredentialsDescription> describeUserScramCredentials(List<String> users) {
+        return security.describeUserScramCredentials(users);
+    }
+
+    /**
+     * Sets and deletes SCRAM credentials (Kafka's {@code alterUserScramCredentials}). For an upsertion this client
+     * draws a 32-byte random salt and sends {@code Hi(password, salt, iterations)}, never the password. One outcome
+     * per user named.
+     */
+    public Map<String, UserOutcome> alterUserScramCredentials(List<UserScramCredentialAlteration> alterations) {
+        return security.alterUserScramCredentials(alterations);
+    }
+
     @Override
     public void close() {
         channels.close(1_000);
@@ -213,6 +266,18 @@ public final class TributaryAdmin implements AutoCloseable {
      * {@link #worthRetrying}) on the next broker, with backoff once all were tried, until default.api.timeout.ms.
      */
     private <T> T call(Function<AdminGrpc.AdminBlockingStub, T> rpc) {
+        return callAnyBroker((channel, timeoutMs) -> rpc.apply(AdminGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)));
+    }
+
+    /** As {@link #call}, for the Security service. */
+    private <T> T securityCall(Function<SecurityGrpc.SecurityBlockingStub, T> rpc) {
+        return callAnyBroker((channel, timeoutMs) -> rpc.apply(SecurityGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)));
+    }
+
+    /** {@code rpc} gets a broker's channel and the deadline its call may have, in ms. */
+    private <T> T callAnyBroker(BiFunction<ManagedChannel, Long, T> rpc) {
         long deadline = System.currentTimeMillis() + config.defaultApiTimeoutMs();
         TributaryException last = null;
         while (true) {
@@ -224,8 +289,7 @@ public final class TributaryAdmin implements AutoCloseable {
                 }
                 ManagedChannel channel = channels.channel(address);
                 try {
-                    T answer = rpc.apply(AdminGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(Math.min(left, config.requestTimeoutMs()), TimeUnit.MILLISECONDS));
+                    T answer = rpc.apply(channel, Math.min(left, config.requestTimeoutMs()));
                     attempt.answered();
                     return answer;
                 } catch (RuntimeException e) {

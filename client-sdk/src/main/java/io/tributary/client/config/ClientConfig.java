@@ -7,6 +7,7 @@ import io.tributary.api.security.SslConfig;
 import io.tributary.client.internal.ClientTls;
 import io.tributary.client.internal.ExponentialBackoff;
 import io.tributary.client.internal.HostPort;
+import io.tributary.client.internal.SaslCredentials;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,11 @@ import java.util.Set;
  * <p>Transport security uses Kafka's client keys: {@code security.protocol=SSL} with {@code ssl.truststore.*} (the
  * CAs a broker's certificate must come from) and, for mutual TLS, {@code ssl.keystore.*} (this client's certificate).
  * The stores are loaded once at construction, so a missing file or a wrong password fails here, naming the key,
- * not at the first call. Passwords are {@link ConfigDef.Type#PASSWORD}: never part of a message.
+ * not at the first call. {@code security.protocol=SASL_SSL} (TLS with the same ssl.* keys, then SASL) or
+ * {@code SASL_PLAINTEXT} authenticate each connection with {@code sasl.mechanism} (SCRAM-SHA-512, SCRAM-SHA-256 or,
+ * over TLS only, PLAIN) and the user name and password of {@code sasl.jaas.config} (Kafka's form) or
+ * {@code sasl.username} / {@code sasl.password}; they are checked here too. Passwords are
+ * {@link ConfigDef.Type#PASSWORD}: never part of a message.
  */
 public abstract class ClientConfig {
     public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
@@ -46,6 +51,11 @@ public abstract class ClientConfig {
     public static final String SSL_ENABLED_PROTOCOLS_CONFIG = "ssl.enabled.protocols";
     public static final String SSL_CIPHER_SUITES_CONFIG = "ssl.cipher.suites";
     public static final String SSL_PROVIDER_CONFIG = "ssl.provider";
+    public static final String SASL_MECHANISM_CONFIG = "sasl.mechanism";
+    public static final String SASL_JAAS_CONFIG = "sasl.jaas.config";
+    public static final String SASL_USERNAME_CONFIG = "sasl.username";
+    public static final String SASL_PASSWORD_CONFIG = "sasl.password";
+    private static final Set<String> SASL_MECHANISMS = Set.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN");
 
     /** {@code security.protocol}: how a client talks to the brokers' listeners. */
     public enum SecurityProtocol {
@@ -64,6 +74,7 @@ public abstract class ClientConfig {
         if (ssl != null) {
             checkStores(ssl);
         }
+        sasl();
     }
 
     /** Adds the keys every client has to a table. */
@@ -93,8 +104,9 @@ public abstract class ClientConfig {
     private static ConfigDef withSecurityKeys(ConfigDef def) {
         return def
                 .define(SECURITY_PROTOCOL_CONFIG, ConfigDef.Type.STRING, "PLAINTEXT", ClientConfig::checkSecurityProtocol,
-                        "How to talk to the brokers: PLAINTEXT, or SSL (TLS; mutual TLS when ssl.keystore.location is set)."
-                                + " The bootstrap servers must be listeners of that protocol.")
+                        "How to talk to the brokers: PLAINTEXT, SSL (TLS; mutual TLS when ssl.keystore.location is set),"
+                                + " SASL_SSL (TLS, then SASL: sasl.mechanism and sasl.jaas.config) or SASL_PLAINTEXT (SASL"
+                                + " without TLS; SCRAM only). The bootstrap servers must be listeners of that protocol.")
                 .define(SSL_KEYSTORE_TYPE_CONFIG, ConfigDef.Type.STRING, "PKCS12", ConfigDef.oneOf("PKCS12", "JKS", "PEM"),
                         "Format of ssl.keystore.location: PKCS12, JKS or PEM (one file with a PKCS#8 key and its certificate chain).")
                 .define(SSL_KEYSTORE_LOCATION_CONFIG, ConfigDef.Type.STRING, "",
@@ -112,22 +124,28 @@ public abstract class ClientConfig {
                 .define(SSL_ENABLED_PROTOCOLS_CONFIG, ConfigDef.Type.LIST, "TLSv1.3,TLSv1.2", ClientConfig::checkTlsVersions,
                         "TLS versions this client offers.")
                 .define(SSL_CIPHER_SUITES_CONFIG, ConfigDef.Type.LIST, "", "Cipher suites allowed (empty: the TLS engine's defaults).")
+                .define(SASL_MECHANISM_CONFIG, ConfigDef.Type.STRING, "GSSAPI",
+                        "With SASL_SSL or SASL_PLAINTEXT: SCRAM-SHA-512, SCRAM-SHA-256, or PLAIN (SASL_SSL only: it sends the"
+                                + " password itself). Kafka's default GSSAPI (Kerberos) is not served, so it must be set.")
+                .define(SASL_JAAS_CONFIG, ConfigDef.Type.PASSWORD, "",
+                        "Kafka's form: org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\""
+                                + " password=\"..\"; (org.apache.kafka.common.security.plain.PlainLoginModule for PLAIN); quoted"
+                                + " values take backslash escapes. Only username and password are read. Wins over sasl.username.")
+                .define(SASL_USERNAME_CONFIG, ConfigDef.Type.STRING, "",
+                        "Tributary's shorter form of sasl.jaas.config: the SASL user name (with sasl.password).")
+                .define(SASL_PASSWORD_CONFIG, ConfigDef.Type.PASSWORD, "",
+                        "Tributary's shorter form of sasl.jaas.config: the SASL password (with sasl.username).")
                 .define(SSL_PROVIDER_CONFIG, ConfigDef.Type.STRING, "", ConfigDef.oneOf("", "OPENSSL", "JDK"),
                         "The TLS engine: OPENSSL (BoringSSL, shipped with gRPC), JDK, or empty for BoringSSL where it loads."
                                 + " (Kafka's ssl.provider names a JCA provider; here it picks the engine.)");
     }
 
     private static void checkSecurityProtocol(String name, Object value) {
-        SecurityProtocol protocol;
         try {
-            protocol = SecurityProtocol.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
+            SecurityProtocol.valueOf(String.valueOf(value).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("invalid value '" + value + "' for configuration key '" + name
-                    + "': must be one of [PLAINTEXT, SSL]");
-        }
-        if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
-            throw new ConfigException(name + "=" + protocol + ": SASL is not supported yet by this client;"
-                    + " use SSL (with ssl.keystore.location for mutual TLS) or PLAINTEXT");
+                    + "': must be one of [PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL]");
         }
     }
 
@@ -228,7 +246,7 @@ public abstract class ClientConfig {
 
     /** The client side of TLS (no {@code ssl.client.auth}: that is the broker's choice), or null for PLAINTEXT. */
     public SslConfig sslConfig() {
-        if (securityProtocol() != SecurityProtocol.SSL) {
+        if (securityProtocol() != SecurityProtocol.SSL && securityProtocol() != SecurityProtocol.SASL_SSL) {
             return null;
         }
         return new SslConfig(getString(SSL_KEYSTORE_TYPE_CONFIG), getString(SSL_KEYSTORE_LOCATION_CONFIG),
@@ -242,6 +260,57 @@ public abstract class ClientConfig {
         SslConfig ssl = sslConfig();
         return ssl == null ? null : new ClientTls(ssl, getString(SSL_PROVIDER_CONFIG),
                 getString(SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG).equalsIgnoreCase("https"));
+    }
+
+    /**
+     * The SASL credentials with SASL_SSL or SASL_PLAINTEXT, or null for the other protocols (which ignore the sasl.*
+     * keys, as Kafka's clients do). {@code sasl.jaas.config} wins over {@code sasl.username} / {@code sasl.password}.
+     *
+     * @throws ConfigException for a mechanism not served, PLAIN without TLS, a login module that does not match the
+     *     mechanism, or missing credentials; no message holds a password
+     */
+    public SaslCredentials sasl() {
+        SecurityProtocol protocol = securityProtocol();
+        if (protocol != SecurityProtocol.SASL_SSL && protocol != SecurityProtocol.SASL_PLAINTEXT) {
+            return null;
+        }
+        String given = getString(SASL_MECHANISM_CONFIG).trim();
+        String mechanism = given.toUpperCase(Locale.ROOT);
+        if (!SASL_MECHANISMS.contains(mechanism)) {
+            throw new ConfigException(SASL_MECHANISM_CONFIG + "=" + given + (mechanism.equals("GSSAPI") ? " (Kafka's default, Kerberos)" : "")
+                    + " is not served with " + SECURITY_PROTOCOL_CONFIG + "=" + protocol + ": set " + SASL_MECHANISM_CONFIG
+                    + " to SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN");
+        }
+        if (mechanism.equals("PLAIN") && protocol == SecurityProtocol.SASL_PLAINTEXT) {
+            throw new ConfigException(SASL_MECHANISM_CONFIG + "=PLAIN sends the password itself: use "
+                    + SECURITY_PROTOCOL_CONFIG + "=SASL_SSL, or SCRAM-SHA-512 / SCRAM-SHA-256");
+        }
+        String user = getString(SASL_USERNAME_CONFIG);
+        String password = getString(SASL_PASSWORD_CONFIG);
+        String jaas = getString(SASL_JAAS_CONFIG);
+        if (!jaas.isBlank()) {
+            SaslCredentials.JaasEntry entry = SaslCredentials.parseJaas(SASL_JAAS_CONFIG, jaas);
+            checkLoginModule(entry.loginModule(), mechanism);
+            user = entry.options().getOrDefault("username", "");
+            password = entry.options().getOrDefault("password", "");
+        }
+        if (user.isEmpty() || password.isEmpty()) {
+            throw new ConfigException(SECURITY_PROTOCOL_CONFIG + "=" + protocol + " needs a user name and a password: set "
+                    + SASL_JAAS_CONFIG + " (... required username=\"..\" password=\"..\";) or " + SASL_USERNAME_CONFIG
+                    + " and " + SASL_PASSWORD_CONFIG);
+        }
+        return new SaslCredentials(mechanism, user, password);
+    }
+
+    /** Kafka pairs each mechanism with its login module; a mismatch is a copy-paste error worth naming. */
+    private static void checkLoginModule(String module, String mechanism) {
+        String simple = module.substring(module.lastIndexOf('.') + 1);
+        String expected = mechanism.equals("PLAIN") ? "PlainLoginModule" : "ScramLoginModule";
+        if (!simple.equals(expected)) {
+            throw new ConfigException(SASL_JAAS_CONFIG + " names " + simple + ", but " + SASL_MECHANISM_CONFIG + "=" + mechanism
+                    + " takes org.apache.kafka.common.security." + (mechanism.equals("PLAIN") ? "plain." : "scram.") + expected
+                    + " (only SCRAM and PLAIN are served)");
+        }
     }
 
     public Map<String, Object> values() {

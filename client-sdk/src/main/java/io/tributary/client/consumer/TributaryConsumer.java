@@ -114,7 +114,7 @@ public final class TributaryConsumer<K, V> implements AutoCloseable {
         this.buffer = new FetchBuffer(config.fetchMaxBytes(), config.checkCrcs());
         // The first batch of a response is sent even when larger than fetch.max.bytes: leave room above it.
         this.channels = new ChannelPool((int) Math.min(Integer.MAX_VALUE - 1, Math.max(64L << 20, config.fetchMaxBytes() + (16L << 20))), clientId,
-                config.tls());
+                config.tls(), config.sasl(), config.requestTimeoutMs());
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.reconnectBackoff(), config.metadataMaxAgeMs(), false);
         this.offsets = new OffsetsClient(channels, metadata, config.requestTimeoutMs(), config.retryBackoffMs());

@@ -6,18 +6,26 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.tributary.api.util.DaemonThreads;
 import io.tributary.client.Node;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One gRPC channel per broker address, created on first use and shared by every call to that broker (a channel
  * multiplexes all streams over one HTTP/2 connection and reconnects by itself). Plaintext, or TLS with one
- * {@link SslContext} built when the pool is made (the stores are read once per client, not once per broker).
+ * {@link SslContext} built when the pool is made (the stores are read once per client, not once per broker). With
+ * SASL (SASL_SSL, SASL_PLAINTEXT) every channel is a {@link SaslChannel}: its connection authenticates before calls
+ * go through, the exchanges running on this pool's SASL threads (at most one per broker at a time; idle ones end).
  *
  * <p>Thread-safe.
  */
@@ -36,6 +44,12 @@ public final class ChannelPool implements AutoCloseable {
     /** Null: plaintext. */
     private final SslContext tls;
     private final boolean mutualTls;
+    /** Null: no SASL. */
+    private final SaslCredentials sasl;
+    private final long saslTimeoutMs;
+    /** With SASL only: where exchanges run (they block, bounded by saslTimeoutMs), and renewal / deadline timers. */
+    private final ExecutorService saslExchanges;
+    private final ScheduledExecutorService saslTimer;
     private volatile boolean closed;
     /** Whether any broker has answered a call of this client; see {@link ContactAttempt}. */
     private volatile boolean answered;
@@ -45,15 +59,43 @@ public final class ChannelPool implements AutoCloseable {
      * @throws io.tributary.api.config.ConfigException when the TLS settings cannot make a context
      */
     public ChannelPool(int maxInboundMessageBytes, String clientId, ClientTls tls) {
+        this(maxInboundMessageBytes, clientId, tls, null, 0);
+    }
+
+    /**
+     * @param sasl          the SASL credentials with SASL_SSL / SASL_PLAINTEXT ({@code ClientConfig.sasl()}), else null:
+     *                      every connection then authenticates before its first call ({@link SaslChannel})
+     * @param saslTimeoutMs the bound of one authentication exchange (the client's request.timeout.ms)
+     */
+    public ChannelPool(int maxInboundMessageBytes, String clientId, ClientTls tls, SaslCredentials sasl, long saslTimeoutMs) {
         this.maxInboundMessageBytes = maxInboundMessageBytes;
         this.userAgent = "tributary-java/" + clientId;
         this.tls = tls == null ? null : tls.context();
         this.mutualTls = tls != null && tls.mutual();
+        this.sasl = sasl;
+        this.saslTimeoutMs = saslTimeoutMs;
+        if (sasl == null) {
+            this.saslExchanges = null;
+            this.saslTimer = null;
+        } else {
+            // Threads come and go with exchanges: a client that stays connected keeps none between renewals.
+            ThreadPoolExecutor exchanges = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                    new SynchronousQueue<>(), DaemonThreads.numbered("tributary-sasl | " + clientId));
+            this.saslExchanges = exchanges;
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("tributary-sasl-timer | " + clientId));
+            timer.setRemoveOnCancelPolicy(true);
+            this.saslTimer = timer;
+        }
     }
 
-    /** Whether the channels speak TLS (security.protocol=SSL); failures to connect are explained accordingly. */
+    /** Whether the channels speak TLS (security.protocol=SSL or SASL_SSL); failures to connect are explained accordingly. */
     public boolean usesTls() {
         return tls != null;
+    }
+
+    /** Whether connections authenticate with SASL (security.protocol=SASL_SSL or SASL_PLAINTEXT). */
+    public boolean usesSasl() {
+        return sasl != null;
     }
 
     /** Whether this client presents a certificate of its own. */
@@ -89,7 +131,7 @@ public final class ChannelPool implements AutoCloseable {
         NettyChannelBuilder builder = tls == null
                 ? NettyChannelBuilder.forAddress(host, port, InsecureChannelCredentials.create())
                 : NettyChannelBuilder.forAddress(host, port).sslContext(tls);
-        return builder
+        ManagedChannel channel = builder
                 // Netty's default reads at most 64 KiB per read call; a consumer receives ~1 MiB fetch responses back
                 // to back, and larger reads (the size adapts to what arrives, up to MAX_READ_BYTES) cut the reads and
                 // pooled buffers per response: the consumer perf tool used 6% less CPU (5 runs each, 5M records).
@@ -99,6 +141,7 @@ public final class ChannelPool implements AutoCloseable {
                 .keepAliveTimeout(KEEPALIVE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .userAgent(userAgent)
                 .build();
+        return sasl == null ? channel : new SaslChannel(channel, sasl, saslTimeoutMs, saslExchanges, saslTimer);
     }
 
     /** Shuts every channel down, waiting at most {@code timeoutMs} in total for calls to drain. */
@@ -123,6 +166,11 @@ public final class ChannelPool implements AutoCloseable {
                 ch.shutdownNow();
                 Thread.currentThread().interrupt();
             }
+        }
+        if (saslExchanges != null) {
+            // Interrupts a running exchange: its waiting calls close CANCELLED.
+            saslExchanges.shutdownNow();
+            saslTimer.shutdownNow();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.tributary.client.internal;
 
+import io.tributary.api.TributaryException;
 import io.tributary.client.BootstrapUnreachableException;
 import io.tributary.client.Cluster;
 import io.tributary.client.Node;
@@ -17,7 +18,9 @@ import java.util.StringJoiner;
  * One pass over the brokers a client may ask ("any one will do"): records how each address failed, so that when
  * nothing listens at any of them on first contact the client says so at once, naming each address and why. A
  * connection that failed at the TLS layer, or a plaintext one a TLS listener cut off, counts the same way: no retry
- * can succeed until a setting changes, and the reason names the setting ({@link TlsFailures}).
+ * can succeed until a setting changes, and the reason names the setting ({@link TlsFailures}); so does a client
+ * without SASL at a SASL listener, while a failed SASL exchange (a wrong password) ends the pass at once
+ * ({@link SaslFailures}).
  *
  * <p>Not thread-safe: one pass, one thread.
  */
@@ -45,11 +48,24 @@ public final class ContactAttempt {
         return new ArrayList<>(out);
     }
 
-    /** A call to {@code address} failed with {@code failure}. */
+    /**
+     * A call to {@code address} failed with {@code failure}.
+     *
+     * @throws TributaryException at once when the failure is the client's SASL credentials or mechanism (a wrong
+     *     password, {@link SaslFailures#isFatal}): every broker checks the same credentials, so asking the next one
+     *     could only fail again, slowly (brokers delay failed authentications)
+     */
     public void failed(HostPort address, Throwable failure) {
+        TributaryException mapped = Errors.fromThrowable(failure);
+        if (SaslFailures.isFatal(mapped.error())) {
+            throw mapped;
+        }
         String reason = Errors.unreachableReason(failure);
         if (reason == null) {
-            reason = TlsFailures.explain(failure, channels.usesTls(), channels.mutualTls());
+            reason = TlsFailures.explain(failure, channels.usesTls(), channels.mutualTls(), channels.usesSasl());
+        }
+        if (reason == null) {
+            reason = SaslFailures.unauthenticatedClient(failure, channels.usesSasl());
         }
         if (reason == null) {
             otherFailures++;

@@ -30,11 +30,23 @@ public final class TlsFailures {
      * @param mutual whether it presents a certificate of its own (ssl.keystore.location)
      */
     public static String explain(Throwable failure, boolean tls, boolean mutual) {
-        return tls ? handshake(failure, mutual) : plaintextCutOff(failure);
+        return explain(failure, tls, mutual, false);
+    }
+
+    /**
+     * As {@link #explain(Throwable, boolean, boolean)}, naming the SASL protocols when the client uses SASL
+     * (security.protocol=SASL_SSL or SASL_PLAINTEXT).
+     */
+    public static String explain(Throwable failure, boolean tls, boolean mutual, boolean sasl) {
+        return tls ? handshake(failure, mutual, sasl) : plaintextCutOff(failure, sasl);
     }
 
     /** A TLS client's failure at the TLS layer, explained; null when the chain holds none. */
     static String handshake(Throwable failure, boolean mutual) {
+        return handshake(failure, mutual, false);
+    }
+
+    static String handshake(Throwable failure, boolean mutual, boolean sasl) {
         CertificateException rejected = find(failure, CertificateException.class);
         if (rejected != null) {
             String why = rejected.getMessage();
@@ -46,8 +58,11 @@ public final class TlsFailures {
                     + " that signed the brokers' certificates (" + why + ")";
         }
         if (find(failure, NotSslRecordException.class) != null) {
-            return "the broker does not speak TLS at this address: is it a PLAINTEXT listener? use the SSL listener's port,"
-                    + " or security.protocol=PLAINTEXT";
+            return sasl
+                    ? "the broker does not speak TLS at this address: is it a SASL_PLAINTEXT or PLAINTEXT listener? use the"
+                            + " SASL_SSL listener's port, or security.protocol=SASL_PLAINTEXT"
+                    : "the broker does not speak TLS at this address: is it a PLAINTEXT listener? use the SSL listener's port,"
+                            + " or security.protocol=PLAINTEXT";
         }
         SSLException ssl = find(failure, SSLException.class);
         if (ssl == null) {
@@ -88,11 +103,15 @@ public final class TlsFailures {
      * (a GOAWAY, a reset connection).
      */
     static String plaintextCutOff(Throwable failure) {
+        return plaintextCutOff(failure, false);
+    }
+
+    static String plaintextCutOff(Throwable failure, boolean sasl) {
         Status status = Status.fromThrowable(failure);
         if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() == null && status.getDescription() != null
                 && status.getDescription().startsWith("Network closed for unknown reason")) {
-            return "the broker closed the connection without answering: is this a TLS listener? set security.protocol=SSL"
-                    + " (and ssl.truststore.location)";
+            return "the broker closed the connection without answering: is this a TLS listener? set security.protocol="
+                    + (sasl ? "SASL_SSL" : "SSL") + " (and ssl.truststore.location)";
         }
         return null;
     }

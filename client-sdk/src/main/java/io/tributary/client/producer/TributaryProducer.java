@@ -99,7 +99,7 @@ public final class TributaryProducer<K, V> implements AutoCloseable {
         this.maxRequestSizeBytes = config.maxRequestSizeBytes();
         String clientId = config.clientId().isEmpty() ? "producer-" + CLIENT_SEQUENCE.getAndIncrement() : config.clientId();
         // Responses are small; a generous inbound bound still caps what a misbehaving broker can make us buffer.
-        this.channels = new ChannelPool(16 * 1024 * 1024, clientId, config.tls());
+        this.channels = new ChannelPool(16 * 1024 * 1024, clientId, config.tls(), config.sasl(), config.requestTimeoutMs());
         this.metadata = new MetadataManager(channels, config.bootstrapServers(), config.requestTimeoutMs(), config.retryBackoffMs(),
                 config.reconnectBackoff(), config.metadataMaxAgeMs(), true);
         this.accumulator = new RecordAccumulator(config.batchSizeBytes(), config.bufferMemoryBytes(), config.lingerMs(),

@@ -84,8 +84,15 @@ public abstract class ToolCommand implements Callable<Integer> {
             }
             return 1;
         });
+        if (command.takesZookeeper()) {
+            // --zookeeper may stand in for --bootstrap-server: the command checks that one of the two is given.
+            CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+            CommandLine.Model.OptionSpec bootstrap = spec.findOption("--bootstrap-server");
+            spec.remove(bootstrap);
+            spec.addOption(bootstrap.toBuilder().required(false).build());
+        }
         GRPC_LOG.setLevel(List.of(args).contains("--verbose") ? java.util.logging.Level.INFO : java.util.logging.Level.SEVERE);
-        String[] translated = translateKafkaFlags(args, err);
+        String[] translated = translateKafkaFlags(args, err, command.takesZookeeper());
         return translated == null ? 2 : cl.execute(translated);
     }
 
@@ -95,6 +102,11 @@ public abstract class ToolCommand implements Callable<Integer> {
      * 3.0) is refused with the flag to use. Returns null when the command line cannot run.
      */
     static String[] translateKafkaFlags(String[] args, PrintStream err) {
+        return translateKafkaFlags(args, err, false);
+    }
+
+    /** As above; {@code zookeeperTaken}: the command has a {@code --zookeeper} of its own, which passes through. */
+    static String[] translateKafkaFlags(String[] args, PrintStream err, boolean zookeeperTaken) {
         List<String> out = new ArrayList<>(args.length);
         boolean warned = false;
         for (int i = 0; i < args.length; i++) {
@@ -103,7 +115,7 @@ public abstract class ToolCommand implements Callable<Integer> {
                 out.addAll(List.of(args).subList(i, args.length));
                 break;
             }
-            if (arg.equals("--zookeeper") || arg.startsWith("--zookeeper=")) {
+            if (!zookeeperTaken && (arg.equals("--zookeeper") || arg.startsWith("--zookeeper="))) {
                 err.println("Error: --zookeeper is not supported: the tools talk to brokers, not to ZooKeeper."
                         + " Use --bootstrap-server HOST:PORT (the dev cluster's is 127.0.0.1:9092).");
                 return null;
@@ -119,6 +131,14 @@ public abstract class ToolCommand implements Callable<Integer> {
             }
         }
         return out.toArray(String[]::new);
+    }
+
+    /**
+     * Whether this command takes {@code --zookeeper} (tributary-configs.sh, for SCRAM credentials before any broker
+     * runs), which then makes {@code --bootstrap-server} optional; every other tool refuses it with the flag to use.
+     */
+    protected boolean takesZookeeper() {
+        return false;
     }
 
     /** A failure as one line a person can act on. */

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * security.protocol and the ssl.* keys: PLAINTEXT by default, SASL refused as not supported yet, and a TLS setting that
+ * security.protocol and the ssl.* keys: PLAINTEXT by default, the SASL protocols accepted (their keys: SaslConfigTest), and a TLS setting that
  * cannot work (a missing store, a wrong password, an unknown TLS version) fails when the client is made, naming the
  * key and never the password.
  */
@@ -77,16 +77,17 @@ class SecurityConfigTest {
     }
 
     @Test
-    void saslProtocolsAreRefusedSayingSaslIsNotSupportedYet() {
+    void saslProtocolsAreAcceptedAndATypoNamesEveryProtocol() {
         for (String protocol : List.of("SASL_SSL", "SASL_PLAINTEXT")) {
-            ConfigException e = assertThrows(ConfigException.class,
-                    () -> new AdminConfig(Map.of("bootstrap.servers", "h:1", "security.protocol", protocol)));
-            assertTrue(e.getMessage().contains("security.protocol=" + protocol) && e.getMessage().contains("SASL is not supported yet"),
-                    e.getMessage());
+            AdminConfig c = new AdminConfig(Map.of("bootstrap.servers", "h:1", "security.protocol", protocol,
+                    "sasl.mechanism", "SCRAM-SHA-512", "sasl.username", "alice", "sasl.password", SECRET));
+            assertEquals(ClientConfig.SecurityProtocol.valueOf(protocol), c.securityProtocol());
+            assertEquals(protocol.equals("SASL_SSL"), c.tls() != null, "SASL_SSL speaks TLS with the ssl.* keys");
         }
         ConfigException typo = assertThrows(ConfigException.class,
                 () -> new AdminConfig(Map.of("bootstrap.servers", "h:1", "security.protocol", "TLS")));
-        assertTrue(typo.getMessage().contains("'security.protocol'") && typo.getMessage().contains("PLAINTEXT, SSL"), typo.getMessage());
+        assertTrue(typo.getMessage().contains("'security.protocol'")
+                && typo.getMessage().contains("PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"), typo.getMessage());
     }
 
     @Test

@@ -251,7 +251,7 @@ class ToolsIntegrationTest {
     void helpReadsWellAndExitsZero() {
         for (Supplier<ToolCommand> tool : List.<Supplier<ToolCommand>>of(TopicsCommand::new, ConsoleProducer::new, ConsoleConsumer::new,
                 ConfigsCommand::new, ProducerPerformance::new, ConsumerPerformance::new, VerifiableProducer::new, VerifiableConsumer::new,
-                io.tributary.client.tools.ConsumerGroupsCommand::new)) {
+                io.tributary.client.tools.ConsumerGroupsCommand::new, io.tributary.client.tools.AclsCommand::new)) {
             Run help = run(tool, "", "--help");
             assertEquals(0, help.exitCode());
             assertTrue(help.out().startsWith("Usage: tributary-"), help.out());

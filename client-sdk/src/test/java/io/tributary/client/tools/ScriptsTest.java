@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ScriptsTest {
     private static final Path SCRIPTS = Path.of("..", "scripts").toAbsolutePath().normalize();
     private static final List<String> TOOLS = List.of("topics", "console-producer", "console-consumer", "configs",
-            "producer-perf-test", "consumer-perf-test", "verifiable-producer", "verifiable-consumer", "e2e-latency", "consumer-groups");
+            "producer-perf-test", "consumer-perf-test", "verifiable-producer", "verifiable-consumer", "e2e-latency", "consumer-groups", "acls");
 
     @Test
     void everyToolHasAStrictExecutableScript() throws IOException {
