@@ -6,12 +6,19 @@
 // and CRC32C-checksummed here), fetches everything back through a credit-based fetch session, and checks every
 // field. Exit code 0 means every check passed; anything else prints what failed.
 //
+// With --security-protocol SASL_SSL it does all that over TLS as a SCRAM user, after showing that the listener
+// refuses calls before authentication and refuses a wrong password.
+//
 //   node client.js --bootstrap-server 127.0.0.1:9092 [--timeout-ms 60000] [--keep-topics]
 //   TRIBUTARY_BOOTSTRAP_SERVER=127.0.0.1:9092 node client.js
+//   TRIBUTARY_SASL_PASSWORD=alice-secret node client.js --bootstrap-server 127.0.0.1:9094 --security-protocol SASL_SSL \
+//       --sasl-mechanism SCRAM-SHA-512 --sasl-username alice --ssl-cafile ca.pem
 //
 // See README.md beside this file for the protocol guide this code follows.
 'use strict';
 
+const crypto = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
 const grpc = require('@grpc/grpc-js');
@@ -26,6 +33,13 @@ function parseArgs(argv) {
     bootstrap: process.env.TRIBUTARY_BOOTSTRAP_SERVER || '',
     timeoutMs: Number(process.env.TRIBUTARY_TIMEOUT_MS || 60000),
     keepTopics: false,
+    // Kafka's client settings, as flags: security.protocol, sasl.mechanism, the user, the CA as a PEM file.
+    securityProtocol: process.env.TRIBUTARY_SECURITY_PROTOCOL || 'PLAINTEXT',
+    saslMechanism: 'SCRAM-SHA-512',
+    saslUsername: process.env.TRIBUTARY_SASL_USERNAME || '',
+    // The environment keeps the password out of the process list, which other users can read.
+    saslPassword: process.env.TRIBUTARY_SASL_PASSWORD,
+    sslCafile: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -37,17 +51,37 @@ function parseArgs(argv) {
     else if (a.startsWith('--bootstrap-server=')) opts.bootstrap = a.slice('--bootstrap-server='.length);
     else if (a === '--timeout-ms') opts.timeoutMs = Number(value());
     else if (a === '--keep-topics') opts.keepTopics = true;
+    else if (a === '--security-protocol') opts.securityProtocol = value();
+    else if (a === '--sasl-mechanism') opts.saslMechanism = value();
+    else if (a === '--sasl-username') opts.saslUsername = value();
+    else if (a === '--sasl-password') opts.saslPassword = value();
+    else if (a === '--ssl-cafile') opts.sslCafile = value();
     else if (a === '--help' || a === '-h') usage(null);
     else usage(`unknown argument ${a}`);
   }
   if (!opts.bootstrap) usage('no broker address: pass --bootstrap-server HOST:PORT or set TRIBUTARY_BOOTSTRAP_SERVER');
   if (!(opts.timeoutMs > 0)) usage('--timeout-ms must be a positive number');
+  if (!SECURITY_PROTOCOLS.includes(opts.securityProtocol)) {
+    usage(`--security-protocol must be one of ${SECURITY_PROTOCOLS.join(', ')}`);
+  }
+  if (!Object.keys(SCRAM_HASHES).includes(opts.saslMechanism)) usage(`--sasl-mechanism must be one of ${Object.keys(SCRAM_HASHES).join(', ')}`);
+  opts.tls = opts.securityProtocol === 'SSL' || opts.securityProtocol === 'SASL_SSL';
+  opts.sasl = opts.securityProtocol.startsWith('SASL_');
+  if (opts.sasl && (!opts.saslUsername || opts.saslPassword === undefined)) {
+    usage(`--security-protocol ${opts.securityProtocol} needs --sasl-username and --sasl-password (or TRIBUTARY_SASL_PASSWORD)`);
+  }
   return opts;
 }
 
+const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+// The SCRAM mechanisms the broker offers (RFC 5802, RFC 7677) and the hash each is built on.
+const SCRAM_HASHES = { 'SCRAM-SHA-256': 'sha256', 'SCRAM-SHA-512': 'sha512' };
+
 function usage(problem) {
   const text = 'usage: node client.js --bootstrap-server HOST:PORT[,HOST:PORT...] [--timeout-ms MS] [--keep-topics]\n'
-    + '       (or set TRIBUTARY_BOOTSTRAP_SERVER)';
+    + '         [--security-protocol PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL] [--ssl-cafile CA.pem]\n'
+    + '         [--sasl-mechanism SCRAM-SHA-512|SCRAM-SHA-256] [--sasl-username USER] [--sasl-password PASSWORD]\n'
+    + '       (or set TRIBUTARY_BOOTSTRAP_SERVER, TRIBUTARY_SASL_PASSWORD)';
   if (problem) {
     console.error(`error: ${problem}\n${text}`);
     process.exit(64);
@@ -86,7 +120,7 @@ const LOADER_OPTIONS = {
 };
 
 function loadApi() {
-  const files = ['common', 'records', 'produce', 'fetch', 'metadata', 'admin']
+  const files = ['common', 'records', 'produce', 'fetch', 'metadata', 'admin', 'security']
     .map((f) => `tributary/v1/${f}.proto`)
     .concat(['google/rpc/status.proto']);
   const definition = protoLoader.loadSync(files, LOADER_OPTIONS);
@@ -96,6 +130,7 @@ function loadApi() {
     Consumer: pkg.tributary.v1.Consumer,
     Metadata: pkg.tributary.v1.Metadata,
     Admin: pkg.tributary.v1.Admin,
+    Security: pkg.tributary.v1.Security,
     // Message codecs for things that travel inside `bytes` fields rather than as RPC messages.
     RecordSet: definition['tributary.v1.RecordSet'],
     RpcStatus: definition['google.rpc.Status'],
@@ -337,29 +372,271 @@ function unary(client, method, request, timeoutMs = 15000) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// SASL/SCRAM on Security/Authenticate (security.proto): RFC 5802, RFC 7677, no channel binding
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The broker's SCRAM messages are malformed or do not prove that it holds the user's credential. */
+class ScramError extends Error {}
+
+/**
+ * The client side of one SCRAM exchange. The gs2 header is "n,," (no channel binding: TLS below protects the
+ * exchange). The password is used as its UTF-8 bytes without SASLprep, as Kafka does.
+ */
+class ScramClient {
+  constructor(mechanism, username, password, nonce) {
+    this.hash = SCRAM_HASHES[mechanism];
+    this.username = username;
+    this.password = password;
+    // Printable and without ',' (RFC 5802's "printable"): URL-safe base64 of random bytes.
+    this.nonce = nonce || crypto.randomBytes(24).toString('base64url');
+    this.expectedServerSignature = null;
+  }
+
+  hmac(key, data) {
+    return crypto.createHmac(this.hash, key).update(data).digest();
+  }
+
+  clientFirst() {
+    const saslname = this.username.replace(/=/g, '=3D').replace(/,/g, '=2C');
+    this.clientFirstBare = `n=${saslname},r=${this.nonce}`;
+    return `${ScramClient.GS2_HEADER}${this.clientFirstBare}`;
+  }
+
+  clientFinal(serverFirst) {
+    const attrs = {};
+    for (const a of serverFirst.split(',')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) attrs[a.slice(0, eq)] = a.slice(eq + 1);
+    }
+    if ('e' in attrs) throw new ScramError(`the broker refused: ${attrs.e}`);
+    if ('m' in attrs || !('r' in attrs && 's' in attrs && 'i' in attrs)) {
+      throw new ScramError(`not a SCRAM server-first message: ${JSON.stringify(serverFirst)}`);
+    }
+    const nonce = attrs.r;
+    const iterations = Number(attrs.i);
+    // The server's nonce must continue ours: otherwise this is a replayed or forged exchange.
+    if (!nonce.startsWith(this.nonce) || nonce.length === this.nonce.length) {
+      throw new ScramError("the broker's nonce does not extend ours");
+    }
+    if (!Number.isInteger(iterations) || iterations < ScramClient.MIN_ITERATIONS) {
+      throw new ScramError(`the broker asks for ${attrs.i} iterations, fewer than ${ScramClient.MIN_ITERATIONS}`);
+    }
+    const salt = Buffer.from(attrs.s, 'base64');
+    if (!salt.length || salt.toString('base64') !== attrs.s) throw new ScramError(`the broker's salt is not base64: ${attrs.s}`);
+    const withoutProof = `c=${Buffer.from(ScramClient.GS2_HEADER).toString('base64')},r=${nonce}`;
+    const authMessage = Buffer.from(`${this.clientFirstBare},${serverFirst},${withoutProof}`, 'utf8');
+    const keyLength = crypto.createHash(this.hash).digest().length;
+    const salted = crypto.pbkdf2Sync(Buffer.from(this.password, 'utf8'), salt, iterations, keyLength, this.hash);
+    const clientKey = this.hmac(salted, 'Client Key');
+    const storedKey = crypto.createHash(this.hash).update(clientKey).digest();
+    const signature = this.hmac(storedKey, authMessage);
+    const proof = Buffer.alloc(clientKey.length);
+    for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i] ^ signature[i];
+    this.expectedServerSignature = this.hmac(this.hmac(salted, 'Server Key'), authMessage);
+    return `${withoutProof},p=${proof.toString('base64')}`;
+  }
+
+  verifyServerFinal(serverFinal) {
+    if (serverFinal.startsWith('e=')) throw new ScramError(`the broker refused: ${serverFinal.slice(2)}`);
+    if (!serverFinal.startsWith('v=') || !this.expectedServerSignature) {
+      throw new ScramError(`not a SCRAM server-final message: ${JSON.stringify(serverFinal)}`);
+    }
+    const signature = Buffer.from(serverFinal.slice(2), 'base64');
+    // Constant time, so a forger cannot learn the signature byte by byte from how fast we refuse; the length is
+    // no secret (timingSafeEqual throws on different lengths).
+    if (signature.length !== this.expectedServerSignature.length
+        || !crypto.timingSafeEqual(signature, this.expectedServerSignature)) {
+      throw new ScramError("the broker's signature is wrong: it does not hold this user's credential");
+    }
+  }
+}
+ScramClient.GS2_HEADER = 'n,,';
+// Fewer would make a stolen credential cheap to brute-force; the broker stores no fewer.
+ScramClient.MIN_ITERATIONS = 4096;
+
+/**
+ * Runs SCRAM on Security/Authenticate with `security` (a Security client): afterwards every call on that client's
+ * channel is made as the user. Resolves to the broker's last message (principal, session_lifetime_ms); rejects
+ * with the gRPC error when the broker fails the exchange (UNAUTHENTICATED, SASL_AUTHENTICATION_FAILED for a wrong
+ * user or password), or a ScramError when its answers do not verify.
+ */
+function authenticate(api, security, { saslMechanism, saslUsername, saslPassword }, timeoutMs = 15000) {
+  const scram = new ScramClient(saslMechanism, saslUsername, saslPassword);
+  const call = security.Authenticate({ deadline: deadlineIn(timeoutMs) });
+  return new Promise((resolve, reject) => {
+    let final = null;
+    let settled = false;
+    const fail = (err) => {
+      if (settled) return;
+      settled = true;
+      call.cancel();
+      reject(err);
+    };
+    call.on('data', (response) => {
+      try {
+        const token = response.sasl_token.toString('utf8');
+        if (final) throw new ScramError('the broker sent a message after the exchange completed');
+        if (!scram.expectedServerSignature) {
+          call.write({ sasl_token: Buffer.from(scram.clientFinal(token), 'utf8') });
+          return;
+        }
+        scram.verifyServerFinal(token);
+        if (!response.complete) throw new ScramError('the broker did not complete the exchange');
+        final = response;
+        call.end(); // half-close: the broker then ends the stream
+      } catch (e) {
+        fail(e);
+      }
+    });
+    call.on('error', fail);
+    // 'status' comes last whatever happened; an OK one means the broker ended the stream after our half-close.
+    call.on('status', (status) => {
+      if (settled || status.code !== grpc.status.OK) return;
+      settled = true;
+      if (final) resolve(final);
+      else reject(new ScramError('the broker ended the exchange early'));
+    });
+    call.write({ mechanism: saslMechanism, sasl_token: Buffer.from(scram.clientFirst(), 'utf8') });
+  });
+}
+
+/** The SCRAM-SHA-256 exchange printed in RFC 7677 section 3: our arithmetic gives the RFC's proof and signature. */
+function rfc7677Example() {
+  const scram = new ScramClient('SCRAM-SHA-256', 'user', 'pencil', 'rOprNGfwEbeRWgbNEkqO');
+  checkEq(scram.clientFirst(), 'n,,n=user,r=rOprNGfwEbeRWgbNEkqO', 'RFC 7677: client-first-message');
+  checkEq(scram.clientFinal('r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'),
+    'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+    'RFC 7677: client-final-message');
+  scram.verifyServerFinal('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
+  let refused = false;
+  try {
+    scram.verifyServerFinal(`v=${Buffer.alloc(32).toString('base64')}`);
+  } catch (e) {
+    refused = e instanceof ScramError;
+  }
+  check(refused, 'RFC 7677: a wrong server signature is refused');
+}
+
+/** Expects `promise` to fail with the gRPC status name and the ErrorInfo reason. */
+async function expectRefused(api, promise, grpcCode, reason, what) {
+  let outcome = 'success';
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof CheckFailed || err instanceof ScramError) throw err;
+    const e = callErrorOf(api, err);
+    if (e.grpcCode === grpcCode && e.reason === reason) outcome = `${e.grpcCode} ${e.reason}`;
+    else outcome = `${e.grpcCode} ${e.reason} (${e.message})`;
+  }
+  checkEq(outcome, `${grpcCode} ${reason}`, what);
+}
+
+/**
+ * On a SASL listener, one connection of its own: refused before authenticating, refused with a wrong password, and
+ * then, authenticated on that same connection, served as the user.
+ */
+async function securityChecks(api, address, opts) {
+  const connection = new Connection(api, address, credentialsOf(opts));
+  try {
+    const metadata = connection.client('Metadata');
+    const security = connection.client('Security');
+    await expectRefused(api, unary(metadata, 'GetMetadata', {}), 'UNAUTHENTICATED', 'REAUTHENTICATION_REQUIRED',
+      'a call before authenticating');
+    checkEq((await unary(security, 'DescribeSession', {})).principal, 'User:ANONYMOUS', 'the session before authenticating');
+
+    await expectRefused(api, authenticate(api, security, { ...opts, saslPassword: `${opts.saslPassword}-wrong` }),
+      'UNAUTHENTICATED', 'SASL_AUTHENTICATION_FAILED', 'a wrong password');
+    await expectRefused(api, unary(metadata, 'GetMetadata', {}), 'UNAUTHENTICATED', 'REAUTHENTICATION_REQUIRED',
+      'a call after a wrong password');
+
+    const done = await authenticate(api, security, opts);
+    const principal = `User:${opts.saslUsername}`;
+    checkEq(done.principal, principal, "the broker's last SASL message");
+    const session = await unary(security, 'DescribeSession', {});
+    checkEq(session.principal, principal, 'DescribeSession after authenticating: principal');
+    checkEq(session.authentication, opts.saslMechanism, 'DescribeSession after authenticating: mechanism');
+    const lifetime = done.session_lifetime_ms === '0' ? 'unbounded' : `${done.session_lifetime_ms} ms`;
+    log(`authenticated as ${session.principal} with ${session.authentication} on listener ${session.listener}; session lifetime ${lifetime}`);
+  } finally {
+    connection.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Connections and metadata
 // ---------------------------------------------------------------------------------------------------------------
 
 const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': 64 * 1024 * 1024,
   'grpc.keepalive_time_ms': 30000,
+  // SASL authenticates a TCP connection, not a channel. By default grpc-js lets channels to the same address share
+  // connections, so one channel could ride on another's login (or miss it): give every channel its own.
+  'grpc.use_local_subchannel_pool': 1,
 };
 
-class Cluster {
-  constructor(api, bootstrap) {
+/** grpc-js credentials for --security-protocol: TLS trusting --ssl-cafile (or the system's roots), or none. */
+function credentialsOf(opts) {
+  if (!opts.tls) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(opts.sslCafile ? fs.readFileSync(opts.sslCafile) : null);
+}
+
+/** One channel, and clients of any service on it: everything sent through them shares its connection. */
+class Connection {
+  constructor(api, address, credentials) {
     this.api = api;
+    this.address = address;
+    this.credentials = credentials;
+    this.channel = new grpc.Channel(address, credentials, CHANNEL_OPTIONS);
+    this.clients = new Map();
+  }
+
+  client(service) {
+    if (!this.clients.has(service)) {
+      this.clients.set(service, new this.api[service](this.address, this.credentials, { channelOverride: this.channel }));
+    }
+    return this.clients.get(service);
+  }
+
+  close() {
+    this.channel.close();
+  }
+}
+
+class Cluster {
+  constructor(api, bootstrap, opts) {
+    this.api = api;
+    this.opts = opts;
+    this.credentials = credentialsOf(opts);
     this.bootstrap = bootstrap.split(',').map((s) => s.trim()).filter(Boolean);
-    this.clients = new Map(); // "host:port/Service" -> client
+    this.connections = new Map(); // "host:port" -> Connection
+    this.sessions = new Map(); // "host:port" -> Promise of its authentication
     this.brokers = new Map(); // id -> "host:port"
     this.leaders = new Map(); // "topic/partition" -> {leaderId, leaderEpoch}
   }
 
   client(address, service) {
-    const k = `${address}/${service}`;
-    if (!this.clients.has(k)) {
-      this.clients.set(k, new this.api[service](address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS));
+    if (!this.connections.has(address)) this.connections.set(address, new Connection(this.api, address, this.credentials));
+    return this.connections.get(address).client(service);
+  }
+
+  /**
+   * On a SASL listener, authenticates the connection to `address` once, before anything else is sent on it; calls
+   * running at the same time wait for that one exchange (a broker runs one at a time per connection).
+   *
+   * A reconnect (a new TCP connection under the same channel, e.g. after connections.max.idle.ms) or an expired
+   * session (connections.max.reauth.ms) makes the broker answer REAUTHENTICATION_REQUIRED; a long-lived client then
+   * authenticates the channel again and retries the call.
+   */
+  connect(address) {
+    if (!this.opts.sasl) return Promise.resolve();
+    if (!this.sessions.has(address)) {
+      const session = authenticate(this.api, this.client(address, 'Security'), this.opts).then((done) => {
+        checkEq(done.principal, `User:${this.opts.saslUsername}`, `authenticated to ${address}`);
+      });
+      session.catch(() => this.sessions.delete(address));
+      this.sessions.set(address, session);
     }
-    return this.clients.get(k);
+    return this.sessions.get(address);
   }
 
   /** GetMetadata from the first bootstrap address that answers; refreshes brokers and leaders. */
@@ -368,6 +645,7 @@ class Cluster {
     const addresses = [...new Set([...this.brokers.values(), ...this.bootstrap])];
     for (const address of addresses) {
       try {
+        await this.connect(address);
         const md = await unary(this.client(address, 'Metadata'), 'GetMetadata', { topics }, 10000);
         this.clusterId = md.cluster_id;
         this.controllerId = md.controller_id;
@@ -377,6 +655,8 @@ class Cluster {
             this.leaders.set(`${t.name}/${p.partition}`, { leaderId: p.leader_id, leaderEpoch: p.leader_epoch, error: p.error });
           }
         }
+        // Every broker the metadata names may be asked next, synchronously: authenticate to them now.
+        await Promise.all([...this.brokers.values()].map((a) => this.connect(a)));
         return md;
       } catch (e) {
         last = e;
@@ -396,7 +676,7 @@ class Cluster {
   }
 
   close() {
-    for (const c of this.clients.values()) c.close();
+    for (const c of this.connections.values()) c.close();
   }
 }
 
@@ -584,8 +864,14 @@ function verifyBatchHeader(batch, expected, where) {
 
 async function run(opts) {
   const api = loadApi();
-  const cluster = new Cluster(api, opts.bootstrap);
+  const cluster = new Cluster(api, opts.bootstrap, opts);
   try {
+    // 0. On a SASL listener: refused before authenticating and with a wrong password, then served as the user.
+    if (opts.sasl) {
+      rfc7677Example();
+      await securityChecks(api, cluster.bootstrap[0], opts);
+    }
+
     // 1. Metadata: who is in the cluster.
     const md = await cluster.refresh();
     log(`cluster ${md.cluster_id}: controller ${md.controller_id}, brokers ${md.brokers.map((b) => `${b.id}@${b.host}:${b.port}`).join(' ')}`);
@@ -849,4 +1135,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { crc32c, readHeader, binaryBatchOf, decodeBatches, callErrorOf, loadApi };
+module.exports = { crc32c, readHeader, binaryBatchOf, decodeBatches, callErrorOf, loadApi, ScramClient, authenticate };

@@ -6,16 +6,25 @@ lists offsets, reads them back through a credit-based fetch session, checks ever
 batch, shows how a failed call's error name is read, and deletes the topic. Prints "OK: N checks passed" and exits
 0, or prints the failed check and exits 1 (3 on the overall timeout, 64 on bad arguments).
 
+With --security-protocol SASL_SSL it does the same over TLS as a SCRAM user, after showing that the listener
+refuses calls before authentication and refuses a wrong password (see README.md beside this file).
+
 Generate the code first (see ../../../grpc-api/README.md, "Python"):
     protoc -I ../../../grpc-api/src/main/proto -I ../proto --python_out=generated --grpc_out=generated \\
         --plugin=protoc-gen-grpc="$(command -v grpc_python_plugin)" \\
         ../../../grpc-api/src/main/proto/tributary/v1/*.proto ../proto/google/rpc/status.proto
 then run:  python3 client.py --bootstrap-server 127.0.0.1:9092
+     or:   TRIBUTARY_SASL_PASSWORD=alice-secret python3 client.py --bootstrap-server 127.0.0.1:9094 \\
+               --security-protocol SASL_SSL --sasl-mechanism SCRAM-SHA-512 --sasl-username alice --ssl-cafile ca.pem
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import os
 import queue
+import secrets
 import struct
 import sys
 import threading
@@ -31,10 +40,29 @@ def parse_args():
     p.add_argument("--generated", default=os.path.join(HERE, "generated"),
                    help="directory holding protoc's output (default ./generated beside this file)")
     p.add_argument("--timeout-s", type=float, default=60.0, help="bound on the whole run (default 60)")
+    # Kafka's client settings, as flags: security.protocol, sasl.mechanism, the user, ssl.truststore as a PEM file.
+    p.add_argument("--security-protocol", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
+                   default=os.environ.get("TRIBUTARY_SECURITY_PROTOCOL", "PLAINTEXT"),
+                   help="how the listener at --bootstrap-server is secured (default PLAINTEXT)")
+    p.add_argument("--sasl-mechanism", choices=sorted(SCRAM_HASHES), default="SCRAM-SHA-512",
+                   help="SASL mechanism for SASL_SSL / SASL_PLAINTEXT (default SCRAM-SHA-512)")
+    p.add_argument("--sasl-username", default=os.environ.get("TRIBUTARY_SASL_USERNAME"))
+    p.add_argument("--sasl-password", default=os.environ.get("TRIBUTARY_SASL_PASSWORD"),
+                   help="or set TRIBUTARY_SASL_PASSWORD, which other users cannot read from the process list")
+    p.add_argument("--ssl-cafile", help="PEM file of the CA that signed the brokers' certificates "
+                                        "(default: the system's trusted roots)")
     try:
-        return p.parse_args()
+        args = p.parse_args()
+        if args.security_protocol.startswith("SASL_") and (not args.sasl_username or args.sasl_password is None):
+            p.error(f"--security-protocol {args.security_protocol} needs --sasl-username and --sasl-password"
+                    " (or TRIBUTARY_SASL_PASSWORD)")
+        return args
     except SystemExit as e:
         sys.exit(0 if e.code == 0 else 64)
+
+
+# The SCRAM mechanisms the broker offers (RFC 5802, RFC 7677) and the hash each is built on.
+SCRAM_HASHES = {"SCRAM-SHA-256": "sha256", "SCRAM-SHA-512": "sha512"}
 
 
 ARGS = parse_args()
@@ -43,7 +71,7 @@ try:
     import grpc
     from google.rpc import status_pb2
     from tributary.v1 import admin_pb2, admin_pb2_grpc, fetch_pb2, fetch_pb2_grpc, metadata_pb2, metadata_pb2_grpc
-    from tributary.v1 import produce_pb2, produce_pb2_grpc, records_pb2
+    from tributary.v1 import produce_pb2, produce_pb2_grpc, records_pb2, security_pb2, security_pb2_grpc
 except ImportError as e:
     print(f"cannot import the generated code or grpc ({e}); generate it into {ARGS.generated} first,"
           " see the docstring of this file", file=sys.stderr)
@@ -51,6 +79,14 @@ except ImportError as e:
 
 DEADLINE = time.monotonic() + ARGS.timeout_s
 CALL_TIMEOUT_S = 10.0
+TLS = ARGS.security_protocol in ("SSL", "SASL_SSL")
+SASL = ARGS.security_protocol.startswith("SASL_")
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    # SASL authenticates a TCP connection, not a channel. By default grpc lets channels to the same address share
+    # connections, so one channel could ride on another's login (or miss it): give every channel its own.
+    ("grpc.use_local_subchannel_pool", 1),
+]
 checks = 0
 
 
@@ -114,9 +150,189 @@ def batches(records_bytes):
         at = end
 
 
+class ScramError(Exception):
+    """The broker's SCRAM messages are malformed or do not prove that it holds the user's credential."""
+
+
+class Scram:
+    """The client side of one SCRAM exchange (RFC 5802 section 5) without channel binding (gs2 header "n,,"): TLS
+    below protects the exchange. The password is used as its UTF-8 bytes without SASLprep, as Kafka does."""
+    GS2_HEADER = "n,,"
+    MIN_ITERATIONS = 4096  # fewer would make a stolen credential cheap to brute-force; the broker stores no fewer
+
+    def __init__(self, mechanism, username, password, nonce=None):
+        self.hash = SCRAM_HASHES[mechanism]
+        self.username = username
+        self.password = password
+        # Printable and without ',' (RFC 5802's "printable"): URL-safe base64 of random bytes.
+        self.nonce = nonce or base64.urlsafe_b64encode(secrets.token_bytes(24)).rstrip(b"=").decode("ascii")
+        self.client_first_bare = None
+        self.expected_server_signature = None
+
+    def hmac(self, key, data):
+        return hmac.new(key, data, self.hash).digest()
+
+    def client_first(self):
+        saslname = self.username.replace("=", "=3D").replace(",", "=2C")
+        self.client_first_bare = f"n={saslname},r={self.nonce}"
+        return self.GS2_HEADER + self.client_first_bare
+
+    def client_final(self, server_first):
+        attrs = dict(a.split("=", 1) for a in server_first.split(",") if "=" in a)
+        if "e" in attrs:
+            raise ScramError(f"the broker refused: {attrs['e']}")
+        if "m" in attrs or not {"r", "s", "i"} <= attrs.keys():
+            raise ScramError(f"not a SCRAM server-first message: {server_first!r}")
+        nonce, iterations = attrs["r"], int(attrs["i"])
+        # The server's nonce must continue ours: otherwise this is a replayed or forged exchange.
+        if not nonce.startswith(self.nonce) or len(nonce) == len(self.nonce):
+            raise ScramError("the broker's nonce does not extend ours")
+        if iterations < self.MIN_ITERATIONS:
+            raise ScramError(f"the broker asks for {iterations} iterations, fewer than {self.MIN_ITERATIONS}")
+        without_proof = "c=" + base64.b64encode(self.GS2_HEADER.encode("ascii")).decode("ascii") + ",r=" + nonce
+        auth_message = f"{self.client_first_bare},{server_first},{without_proof}".encode("utf-8")
+        salted = hashlib.pbkdf2_hmac(self.hash, self.password.encode("utf-8"),
+                                     base64.b64decode(attrs["s"], validate=True), iterations)
+        client_key = self.hmac(salted, b"Client Key")
+        stored_key = hashlib.new(self.hash, client_key).digest()
+        proof = bytes(a ^ b for a, b in zip(client_key, self.hmac(stored_key, auth_message)))
+        self.expected_server_signature = self.hmac(self.hmac(salted, b"Server Key"), auth_message)
+        return without_proof + ",p=" + base64.b64encode(proof).decode("ascii")
+
+    def verify_server_final(self, server_final):
+        if server_final.startswith("e="):
+            raise ScramError(f"the broker refused: {server_final[2:]}")
+        if not server_final.startswith("v=") or self.expected_server_signature is None:
+            raise ScramError(f"not a SCRAM server-final message: {server_final!r}")
+        # Constant time, so a forger cannot learn the signature byte by byte from how fast we refuse.
+        if not hmac.compare_digest(base64.b64decode(server_final[2:], validate=True), self.expected_server_signature):
+            raise ScramError("the broker's signature is wrong: it does not hold this user's credential")
+
+
+def authenticate(channel, username, password):
+    """SCRAM on Security/Authenticate (security.proto): afterwards every call on this channel's connection is made as
+    the user. Returns the broker's last message (principal, session_lifetime_ms). Raises grpc.RpcError when the
+    broker fails the exchange (UNAUTHENTICATED, SASL_AUTHENTICATION_FAILED for a wrong user or password), and
+    ScramError when its answers do not verify."""
+    scram = Scram(ARGS.sasl_mechanism, username, password)
+    requests = queue.Queue()
+    responses = security_pb2_grpc.SecurityStub(channel).Authenticate(iter(requests.get, None), timeout=left_s())
+
+    def next_message():
+        try:
+            return next(responses).sasl_token.decode("utf-8")
+        except StopIteration:
+            raise ScramError("the broker ended the exchange early") from None
+
+    try:
+        requests.put(security_pb2.AuthenticateRequest(mechanism=ARGS.sasl_mechanism,
+                                                      sasl_token=scram.client_first().encode("utf-8")))
+        client_final = scram.client_final(next_message())
+        requests.put(security_pb2.AuthenticateRequest(sasl_token=client_final.encode("utf-8")))
+        final = next(responses)
+        scram.verify_server_final(final.sasl_token.decode("utf-8"))
+        if not final.complete:
+            raise ScramError("the broker did not complete the exchange")
+    except BaseException:
+        responses.cancel()
+        raise
+    finally:
+        requests.put(None)  # half-close: the broker then ends the stream
+    for _ in responses:
+        raise ScramError("the broker sent a message after the exchange completed")
+    return final
+
+
+def open_channel(address):
+    """A channel as --security-protocol says, not yet authenticated."""
+    if TLS:
+        ca = None
+        if ARGS.ssl_cafile:
+            with open(ARGS.ssl_cafile, "rb") as f:
+                ca = f.read()
+        return grpc.secure_channel(address, grpc.ssl_channel_credentials(root_certificates=ca), CHANNEL_OPTIONS)
+    return grpc.insecure_channel(address, CHANNEL_OPTIONS)
+
+
+def connect(address):
+    """A channel to one broker, authenticated on a SASL listener before anything else is sent on it.
+
+    A reconnect (a new TCP connection under the same channel) or an expired session (connections.max.reauth.ms)
+    makes the broker answer REAUTHENTICATION_REQUIRED; a long-lived client then runs authenticate() on the channel
+    again and retries the call."""
+    channel = open_channel(address)
+    if SASL:
+        try:
+            done = authenticate(channel, ARGS.sasl_username, ARGS.sasl_password)
+        except BaseException:
+            channel.close()
+            raise
+        check(done.principal == f"User:{ARGS.sasl_username}", f"authenticated to {address}",
+              f"User:{ARGS.sasl_username}", done.principal)
+    return channel
+
+
+def expect_refused(call, code, reason, what):
+    """Runs call() and checks it fails with the gRPC status code and the ErrorInfo reason."""
+    expected = f"{code.name} {reason}"
+    try:
+        call()
+    except grpc.RpcError as e:
+        check((e.code(), error_name(e)) == (code, reason), what, expected,
+              f"{e.code().name} {error_name(e)} ({e.details()})")
+        return
+    check(False, what, expected, "success")
+
+
+def rfc7677_example():
+    """The SCRAM-SHA-256 exchange printed in RFC 7677 section 3: our arithmetic gives the RFC's proof and signature."""
+    scram = Scram("SCRAM-SHA-256", "user", "pencil", nonce="rOprNGfwEbeRWgbNEkqO")
+    check(scram.client_first() == "n,,n=user,r=rOprNGfwEbeRWgbNEkqO", "RFC 7677: client-first-message")
+    client_final = scram.client_final(
+        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+    expected = "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+    check(client_final == expected, "RFC 7677: client-final-message", expected, client_final)
+    scram.verify_server_final("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+    try:
+        scram.verify_server_final("v=" + base64.b64encode(bytes(32)).decode("ascii"))
+        check(False, "RFC 7677: a wrong server signature is refused")
+    except ScramError:
+        check(True, "RFC 7677: a wrong server signature is refused")
+
+
+def security_checks(bootstrap):
+    """On a SASL listener, one channel: refused before authenticating, refused with a wrong password, and then,
+    authenticated on that same channel, served as the user."""
+    rfc7677_example()
+    metadata = metadata_pb2_grpc.MetadataStub
+    session = security_pb2_grpc.SecurityStub
+    with open_channel(bootstrap) as channel:
+        expect_refused(lambda: metadata(channel).GetMetadata(metadata_pb2.MetadataRequest(), timeout=left_s()),
+                       grpc.StatusCode.UNAUTHENTICATED, "REAUTHENTICATION_REQUIRED", "a call before authenticating")
+        anonymous = session(channel).DescribeSession(security_pb2.DescribeSessionRequest(), timeout=left_s())
+        check(anonymous.principal == "User:ANONYMOUS", "the session before authenticating", "User:ANONYMOUS",
+              anonymous.principal)
+
+        expect_refused(lambda: authenticate(channel, ARGS.sasl_username, ARGS.sasl_password + "-wrong"),
+                       grpc.StatusCode.UNAUTHENTICATED, "SASL_AUTHENTICATION_FAILED", "a wrong password")
+        expect_refused(lambda: metadata(channel).GetMetadata(metadata_pb2.MetadataRequest(), timeout=left_s()),
+                       grpc.StatusCode.UNAUTHENTICATED, "REAUTHENTICATION_REQUIRED", "a call after a wrong password")
+
+        done = authenticate(channel, ARGS.sasl_username, ARGS.sasl_password)
+        principal = f"User:{ARGS.sasl_username}"
+        check(done.principal == principal and done.complete, "the broker's last SASL message", principal, done.principal)
+        described = session(channel).DescribeSession(security_pb2.DescribeSessionRequest(), timeout=left_s())
+        check((described.principal, described.authentication) == (principal, ARGS.sasl_mechanism),
+              "DescribeSession after authenticating", (principal, ARGS.sasl_mechanism),
+              (described.principal, described.authentication))
+        lifetime = f"{done.session_lifetime_ms} ms" if done.session_lifetime_ms else "unbounded"
+        print(f"authenticated as {described.principal} with {described.authentication} on listener"
+              f" {described.listener}; session lifetime {lifetime}")
+
+
 def leader_channel(bootstrap, topic):
     """Produce and fetch go to the partition's leader: find it in the metadata, retrying while it is elected."""
-    with grpc.insecure_channel(bootstrap) as any_broker:
+    with connect(bootstrap) as any_broker:
         stub = metadata_pb2_grpc.MetadataStub(any_broker)
         while True:
             md = stub.GetMetadata(metadata_pb2.MetadataRequest(topics=[topic]), timeout=left_s())
@@ -124,14 +340,16 @@ def leader_channel(bootstrap, topic):
             partition = md.topics[0].partitions[0] if md.topics and md.topics[0].partitions else None
             if partition is not None and partition.leader_id in brokers:
                 leader = brokers[partition.leader_id]
-                return grpc.insecure_channel(f"{leader.host}:{leader.port}"), partition.leader_epoch
+                return connect(f"{leader.host}:{leader.port}"), partition.leader_epoch
             time.sleep(0.2)
 
 
 def main():
     topic = f"python-example-{os.getpid()}"
     bootstrap = ARGS.bootstrap_server
-    with grpc.insecure_channel(bootstrap) as channel:
+    if SASL:
+        security_checks(bootstrap)
+    with connect(bootstrap) as channel:
         md = metadata_pb2_grpc.MetadataStub(channel).GetMetadata(metadata_pb2.MetadataRequest(), timeout=left_s())
         check(len(md.brokers) >= 1, "at least one broker in the metadata")
         print(f"cluster {md.cluster_id}: {len(md.brokers)} broker(s), controller {md.controller_id}")
@@ -221,7 +439,7 @@ def main():
             check(e.code() == grpc.StatusCode.INVALID_ARGUMENT and "initial_credits" in (e.details() or ""),
                   "a session without initial_credits fails naming the field", "INVALID_ARGUMENT", e.details())
 
-    with grpc.insecure_channel(bootstrap) as channel:
+    with connect(bootstrap) as channel:
         deleted = admin_pb2_grpc.AdminStub(channel).DeleteTopics(
             admin_pb2.DeleteTopicsRequest(names=[topic], timeout_ms=10_000), timeout=left_s())
         check(deleted.topics[0].error.code == "", "topic deleted", "", deleted.topics[0].error.code)
@@ -233,4 +451,11 @@ if __name__ == "__main__":
     watchdog = threading.Timer(ARGS.timeout_s + 5, lambda: os._exit(3))
     watchdog.daemon = True
     watchdog.start()
-    main()
+    try:
+        main()
+    except grpc.RpcError as e:
+        print(f"FAILED after {checks} checks: {e.code().name} {error_name(e) or ''}: {e.details()}", file=sys.stderr)
+        sys.exit(1)
+    except ScramError as e:
+        print(f"FAILED after {checks} checks: {e}", file=sys.stderr)
+        sys.exit(1)

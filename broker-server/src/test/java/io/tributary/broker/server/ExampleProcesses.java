@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -55,7 +56,13 @@ final class ExampleProcesses {
      * descendants) is destroyed by handle in a finally block, never by name.
      */
     static Result run(List<String> command, Path workDir, long timeoutSeconds) throws Exception {
+        return run(command, workDir, timeoutSeconds, Map.of());
+    }
+
+    /** As {@link #run(List, Path, long)}, with {@code env} added to the environment (e.g. a password kept off argv). */
+    static Result run(List<String> command, Path workDir, long timeoutSeconds, Map<String, String> env) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
         Process process = pb.start();
         long pid = process.pid();
         StringBuilder output = new StringBuilder();
