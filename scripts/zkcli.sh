@@ -16,6 +16,11 @@ Usage: scripts/zkcli.sh [-server HOST:PORT[,HOST:PORT...]] [zkCli command ...]
 
 Runs ZooKeeper's zkCli (org.apache.zookeeper.ZooKeeperMain).
   -server CONNECT   ensemble to connect to (default: $ZK_CONNECT or 127.0.0.1:2181)
+  --jaas FILE       authenticate with SASL (DIGEST-MD5) using FILE's 'Client' section, e.g.
+                      Client { org.apache.zookeeper.server.auth.DigestLoginModule required
+                               username="tributary" password="..."; };
+                    (default: $ZK_JAAS_CONFIG; none: anonymous, which a zookeeper.set.acl=true cluster
+                    lets read only its harmless znodes and write nothing)
   -h, --help        show this help
 
 Examples:
@@ -26,6 +31,7 @@ USAGE
 }
 
 server="${ZK_CONNECT:-127.0.0.1:2181}"
+jaas="${ZK_JAAS_CONFIG:-}"
 args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -33,6 +39,9 @@ while [[ $# -gt 0 ]]; do
     -server)
       [[ $# -ge 2 ]] || { echo "zkcli.sh: -server needs a value" >&2; exit 2; }
       server="$2"; shift 2 ;;
+    --jaas)
+      [[ $# -ge 2 ]] || { echo "zkcli.sh: --jaas needs a file" >&2; exit 2; }
+      jaas="$2"; shift 2 ;;
     *) args+=("$1"); shift ;;
   esac
 done
@@ -47,6 +56,12 @@ fi
 
 classpath="$(cat "${zkcli_dir}/classpath.txt"):${zkcli_dir}/lib/*"
 java_bin="${JAVA:-java}"
+sasl_opts=(-Dzookeeper.sasl.client=false)
+if [[ -n "${jaas}" ]]; then
+  [[ -r "${jaas}" ]] || { echo "zkcli.sh: JAAS file ${jaas} is not readable" >&2; exit 2; }
+  # DIGEST-MD5 is refused in ZooKeeper 3.9's default FIPS mode.
+  sasl_opts=("-Djava.security.auth.login.config=${jaas}" -Dzookeeper.sasl.client=true -Dzookeeper.fips-mode=false)
+fi
 # shellcheck disable=SC2086 # ZKCLI_JAVA_OPTS is a list of options on purpose.
-exec "${java_bin}" ${ZKCLI_JAVA_OPTS:-} -cp "${classpath}" org.apache.zookeeper.ZooKeeperMain \
+exec "${java_bin}" "${sasl_opts[@]}" ${ZKCLI_JAVA_OPTS:-} -cp "${classpath}" org.apache.zookeeper.ZooKeeperMain \
   -server "${server}" "${args[@]+"${args[@]}"}"

@@ -1,6 +1,7 @@
 package io.tributary.coordination;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.apache.curator.framework.api.ACLProvider;
@@ -23,9 +24,11 @@ import org.apache.zookeeper.data.ACL;
  * <p>Immutable and thread-safe.
  */
 public final class ZkAclProvider implements ACLProvider {
+    // Not List.copyOf: ZooKeeper validates with acl.contains(null), which immutable lists answer with a
+    // NullPointerException.
     private static final List<ACL> SECURE = concat(ZooDefs.Ids.CREATOR_ALL_ACL, ZooDefs.Ids.READ_ACL_UNSAFE);
-    private static final List<ACL> SENSITIVE = List.copyOf(ZooDefs.Ids.CREATOR_ALL_ACL);
-    private static final List<ACL> OPEN = List.copyOf(ZooDefs.Ids.OPEN_ACL_UNSAFE);
+    private static final List<ACL> SENSITIVE = concat(ZooDefs.Ids.CREATOR_ALL_ACL, List.of());
+    private static final List<ACL> OPEN = concat(ZooDefs.Ids.OPEN_ACL_UNSAFE, List.of());
 
     private final ZkLayout layout;
 
@@ -54,6 +57,6 @@ public final class ZkAclProvider implements ACLProvider {
     private static List<ACL> concat(List<ACL> a, List<ACL> b) {
         List<ACL> out = new ArrayList<>(a);
         out.addAll(b);
-        return List.copyOf(out);
+        return Collections.unmodifiableList(out);
     }
 }

@@ -29,6 +29,8 @@ public record ZkClientSecurity(boolean setAcl, boolean saslClient, String saslCl
     public static final String SET_ACL = "zookeeper.set.acl";
     public static final String SASL_CLIENT = "zookeeper.sasl.client";
     public static final String SASL_CLIENT_CONFIG = "zookeeper.sasl.clientconfig";
+    /** ZooKeeper's own key ({@code X509Util.FIPS_MODE_PROPERTY}); in FIPS mode DIGEST-MD5 SASL is refused. */
+    public static final String FIPS_MODE = "zookeeper.fips-mode";
     public static final String JAAS_CONFIG_PROPERTY = "java.security.auth.login.config";
     public static final String DEFAULT_SASL_CLIENT_CONFIG = ZKClientConfig.LOGIN_CONTEXT_NAME_KEY_DEFAULT;
     /** Kafka's defaults: no ACLs; SASL when the JAAS file has a {@code Client} section. */
@@ -56,6 +58,9 @@ public record ZkClientSecurity(boolean setAcl, boolean saslClient, String saslCl
         ZKClientConfig config = new ZKClientConfig();
         config.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, Boolean.toString(saslConfigured()));
         config.setProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, saslClientConfig);
+        // ZooKeeper 3.9's client refuses DIGEST-MD5, the mechanism of its DigestLoginModule, in its default FIPS mode;
+        // the servers need fips-mode=false too (zoo.cfg). An explicit -Dzookeeper.fips-mode still decides.
+        config.setProperty(FIPS_MODE, System.getProperty(FIPS_MODE, "false"));
         return config;
     }
 

@@ -115,6 +115,9 @@ public final class BrokerConfig {
     public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
     public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
     public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
+    public static final String ZOOKEEPER_SET_ACL = "zookeeper.set.acl";
+    public static final String ZOOKEEPER_SASL_CLIENT = "zookeeper.sasl.client";
+    public static final String ZOOKEEPER_SASL_CLIENTCONFIG = "zookeeper.sasl.clientconfig";
     public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
@@ -231,6 +234,9 @@ public final class BrokerConfig {
             .define(ZOOKEEPER_CONNECT, STRING, NO_DEFAULT, "ZooKeeper ensemble host:port,host:port[/chroot] (default chroot /tributary).")
             .define(ZOOKEEPER_SESSION_TIMEOUT_MS, INT, 18_000, atLeast(1000), "ZooKeeper session timeout.")
             .define(ZOOKEEPER_CONNECTION_TIMEOUT_MS, INT, 18_000, atLeast(100), "How long start-up waits to connect to ZooKeeper.")
+            .define(ZOOKEEPER_SET_ACL, BOOLEAN, false, "Give every znode the broker creates Kafka's secure ACLs: all rights for the broker's SASL identity, read for anyone, nothing for anyone under /config/users and /config/brokers. Needs a SASL-authenticated ZooKeeper session (-Djava.security.auth.login.config with a Client section); start-up fails otherwise.")
+            .define(ZOOKEEPER_SASL_CLIENT, BOOLEAN, true, "SASL-authenticate to ZooKeeper when the JAAS file has the section named by zookeeper.sasl.clientconfig.")
+            .define(ZOOKEEPER_SASL_CLIENTCONFIG, STRING, "Client", "The JAAS section with the broker's ZooKeeper credentials (DigestLoginModule username/password).")
             .define(AUTO_CREATE_TOPICS_ENABLE, BOOLEAN, false, "Create a topic when a client asks for metadata or produces to it.")
             .define(DELETE_TOPIC_ENABLE, BOOLEAN, true, "Allow deleting topics.")
             .define(UNCLEAN_LEADER_ELECTION_ENABLE, BOOLEAN, false, "Default unclean.leader.election.enable of topics (may lose acknowledged data).")
@@ -528,6 +534,18 @@ public final class BrokerConfig {
 
     public int zookeeperConnectionTimeoutMs() {
         return (Integer) get(ZOOKEEPER_CONNECTION_TIMEOUT_MS);
+    }
+
+    public boolean zookeeperSetAcl() {
+        return (Boolean) get(ZOOKEEPER_SET_ACL);
+    }
+
+    public boolean zookeeperSaslClient() {
+        return (Boolean) get(ZOOKEEPER_SASL_CLIENT);
+    }
+
+    public String zookeeperSaslClientConfig() {
+        return (String) get(ZOOKEEPER_SASL_CLIENTCONFIG);
     }
 
     public boolean autoCreateTopicsEnable() {
