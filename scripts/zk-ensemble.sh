@@ -22,6 +22,10 @@ Options:
   --peer-base-port Q      quorum ports Q..Q+2 (default P+707, i.e. 2888 for P=2181)
   --election-base-port E  leader-election ports E..E+2 (default P+1707, i.e. 3888 for P=2181)
   --timeout S             how long start waits for the ensemble (default 60)
+  --sasl                  (start) clients must SASL-authenticate (DIGEST-MD5) to be anyone but world: writes
+                          D/jaas-server.conf (user tributary, a random password; mode 600) and D/jaas-client.conf
+                          (its Client section, for brokers with zookeeper.set.acl=true via
+                          -Djava.security.auth.login.config, and for zkcli.sh --jaas); kept for later starts
   -h, --help              this help
 
 Ports are fixed when a directory is first started (kept in D/ensemble.env); later commands on the same directory
@@ -39,7 +43,7 @@ cmd="${1:-}"
 [[ -n "$cmd" ]] || { usage >&2; exit 2; }
 shift
 dir="$TRIBUTARY_ROOT/run/zk"
-base_port="" peer_base="" election_base="" node="" timeout=60
+base_port="" peer_base="" election_base="" node="" timeout=60 sasl=0
 if [[ "$cmd" == kill ]]; then
   [[ $# -ge 1 && "$1" =~ ^[1-3]$ ]] || die "kill needs a node number 1-3"
   node="$1"
@@ -54,6 +58,7 @@ while [[ $# -gt 0 ]]; do
     --election-base-port) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--election-base-port needs a number"; election_base="$2"; shift 2 ;;
     --node) [[ "${2:-}" =~ ^[1-3]$ ]] || die "--node needs a node number 1-3"; node="$2"; shift 2 ;;
     --timeout) [[ "${2:-}" =~ ^[0-9]+$ ]] || die "--timeout needs seconds"; timeout="$2"; shift 2 ;;
+    --sasl) sasl=1; shift ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -86,7 +91,11 @@ else
   ZK_BASE_PORT="${base_port:-2181}"
   ZK_PEER_BASE_PORT="${peer_base:-$((ZK_BASE_PORT + 707))}"
   ZK_ELECTION_BASE_PORT="${election_base:-$((ZK_BASE_PORT + 1707))}"
+  ZK_SASL="$sasl"
 fi
+ZK_SASL="${ZK_SASL:-0}"
+jaas_server="$dir/jaas-server.conf"
+jaas_client="$dir/jaas-client.conf"
 
 client_port() { echo $((ZK_BASE_PORT + $1 - 1)); }
 node_dir() { echo "$dir/node-$1"; }
@@ -102,7 +111,15 @@ write_configs() {
 ZK_BASE_PORT=$ZK_BASE_PORT
 ZK_PEER_BASE_PORT=$ZK_PEER_BASE_PORT
 ZK_ELECTION_BASE_PORT=$ZK_ELECTION_BASE_PORT
+ZK_SASL=$ZK_SASL
 EOF
+  if [[ "$ZK_SASL" == 1 && ! -f "$jaas_server" ]]; then
+    local password
+    password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+    (umask 077
+     printf 'Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  user_tributary="%s";\n};\n' "$password" >"$jaas_server"
+     printf 'Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n  username="tributary"\n  password="%s";\n};\n' "$password" >"$jaas_client")
+  fi
   for n in 1 2 3; do
     mkdir -p "$(node_dir "$n")/data"
     echo "$n" >"$(node_dir "$n")/data/myid"
@@ -119,6 +136,7 @@ admin.enableServer=false
 4lw.commands.whitelist=srvr,stat,ruok,mntr,conf
 autopurge.snapRetainCount=3
 autopurge.purgeInterval=1
+$( [[ "$ZK_SASL" == 1 ]] && echo "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider" )
 server.1=127.0.0.1:$((ZK_PEER_BASE_PORT)):$((ZK_ELECTION_BASE_PORT))
 server.2=127.0.0.1:$((ZK_PEER_BASE_PORT + 1)):$((ZK_ELECTION_BASE_PORT + 1))
 server.3=127.0.0.1:$((ZK_PEER_BASE_PORT + 2)):$((ZK_ELECTION_BASE_PORT + 2))
@@ -129,11 +147,14 @@ EOF
 start_node() {
   local n="$1"
   check_ports_free "$(client_port "$n")" $((ZK_PEER_BASE_PORT + n - 1)) $((ZK_ELECTION_BASE_PORT + n - 1))
+  local sasl_opts=()
+  # DIGEST-MD5 is refused in ZooKeeper 3.9's default FIPS mode.
+  if [[ "$ZK_SASL" == 1 ]]; then sasl_opts=("-Djava.security.auth.login.config=$jaas_server" -Dzookeeper.fips-mode=false); fi
   # shellcheck disable=SC2086 # the option variables hold several JVM flags on purpose
   start_daemon "$(node_pidfile "$n")" "$(node_log "$n")" \
     "$JAVA_BIN" ${ZK_HEAP_OPTS:--Xmx256m} ${ZK_JVM_OPTS:-} \
     -Dlog4j2.configurationFile="$TRIBUTARY_LOG4J" -Dtributary.log.format="${TRIBUTARY_LOG_FORMAT:-text}" -Dtributary.zookeeper.log.level=info \
-    -Dzookeeper.admin.enableServer=false \
+    -Dzookeeper.admin.enableServer=false "${sasl_opts[@]+"${sasl_opts[@]}"}" \
     -cp "$TRIBUTARY_CP" org.apache.zookeeper.server.quorum.QuorumPeerMain "$(node_cfg "$n")"
 }
 
@@ -225,6 +246,7 @@ do_status() {
     echo "node=$n client_port=$(client_port "$n") pid=${pid:--} mode=$mode state=$state"
   done
   echo "connect=$(connect_string)"
+  if [[ "$ZK_SASL" == 1 ]]; then echo "jaas_client=$jaas_client"; fi
   return $all
 }
 
