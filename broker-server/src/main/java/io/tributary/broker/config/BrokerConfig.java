@@ -17,9 +17,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.tributary.api.config.ConfigDef.NO_DEFAULT;
 import static io.tributary.api.config.ConfigDef.Type.BOOLEAN;
@@ -268,18 +271,52 @@ public final class BrokerConfig {
             .define(METRICS_PARTITION_LEVEL_ENABLE, BOOLEAN, true, "Export per-partition series (log size, segments, start and end offset; consumer-group lag and committed offset per partition, the per-topic lag sums stay); turn off on brokers with thousands of partitions.")
             .define(METRICS_CONSUMER_LAG_REFRESH_MS, LONG, 5_000L, between(100, 3_600_000), "How often a group coordinator asks the leaders of its groups' partitions for their high watermarks, for consumer-lag metrics (partitions led by the coordinator itself are always current).");
 
+    /**
+     * Kafka's per-listener override of {@code ssl.client.auth}, {@code listener.name.<name>.ssl.client.auth} with the
+     * name lower-cased: e.g. mutual TLS required on the inter-broker listener and not asked for on the SASL_SSL one.
+     */
+    private static final Pattern LISTENER_CLIENT_AUTH = Pattern.compile("listener\\.name\\.([a-z0-9_]+)\\.ssl\\.client\\.auth");
+
     private final Map<String, Object> values;
     private final Map<String, String> originals;
+    /** Lower-cased listener name to its ssl.client.auth override. */
+    private final Map<String, SslConfig.ClientAuth> listenerClientAuth;
 
-    private BrokerConfig(Map<String, Object> values, Map<String, String> originals) {
+    private BrokerConfig(Map<String, Object> values, Map<String, String> originals, Map<String, SslConfig.ClientAuth> listenerClientAuth) {
         this.values = values;
         this.originals = originals;
+        this.listenerClientAuth = listenerClientAuth;
     }
 
     public static BrokerConfig fromMap(Map<String, ?> props) {
         Map<String, String> originals = new LinkedHashMap<>();
         props.forEach((k, v) -> originals.put(k, String.valueOf(v)));
-        BrokerConfig config = new BrokerConfig(DEFINITION.parse(props), Map.copyOf(originals));
+        Map<String, Object> common = new LinkedHashMap<>();
+        Map<String, SslConfig.ClientAuth> listenerClientAuth = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        props.forEach((k, v) -> {
+            Matcher m = LISTENER_CLIENT_AUTH.matcher(k);
+            if (!m.matches()) {
+                common.put(k, v);
+                return;
+            }
+            try {
+                listenerClientAuth.put(m.group(1), SslConfig.ClientAuth.of(String.valueOf(v)));
+            } catch (ConfigException e) {
+                errors.add(k + ": " + e.getMessage());
+            }
+        });
+        Map<String, Object> values;
+        try {
+            values = DEFINITION.parse(common);
+        } catch (ConfigException e) {
+            errors.add(0, e.getMessage());
+            values = null;
+        }
+        if (!errors.isEmpty()) {
+            throw new ConfigException(String.join("\n", errors));
+        }
+        BrokerConfig config = new BrokerConfig(values, Map.copyOf(originals), Map.copyOf(listenerClientAuth));
         config.validateCrossKeys();
         return config;
     }
@@ -319,6 +356,12 @@ public final class BrokerConfig {
             }
             if (l.listeners().stream().anyMatch(x -> x.protocol().tls) && !sslConfig().hasKeystore()) {
                 errors.add(SSL_KEYSTORE_LOCATION + " is needed: a listener uses TLS");
+            }
+            for (String name : listenerClientAuth.keySet()) {
+                if (l.listeners().stream().noneMatch(x -> x.name().toLowerCase(Locale.ROOT).equals(name) && x.protocol().tls)) {
+                    errors.add("listener.name." + name + ".ssl.client.auth: no TLS listener is named " + name.toUpperCase(Locale.ROOT)
+                            + " (listeners: " + l.listeners().stream().map(Listeners.Listener::name).toList() + ")");
+                }
             }
             SslPrincipalMapper.fromRules((String) get(SSL_PRINCIPAL_MAPPING_RULES));
             superUsers();
@@ -378,6 +421,17 @@ public final class BrokerConfig {
 
     public int listenPort() {
         return listeners().primary().port();
+    }
+
+    /**
+     * The TLS settings of listener {@code listenerName}: {@link #sslConfig()} with its
+     * {@code listener.name.<name>.ssl.client.auth} when one is set.
+     */
+    public SslConfig sslConfig(String listenerName) {
+        SslConfig c = sslConfig();
+        SslConfig.ClientAuth auth = listenerClientAuth.get(listenerName.toLowerCase(Locale.ROOT));
+        return auth == null ? c : new SslConfig(c.keystoreType(), c.keystoreLocation(), c.keystorePassword(), c.keyPassword(),
+                c.truststoreType(), c.truststoreLocation(), c.truststorePassword(), auth, c.enabledProtocols(), c.cipherSuites());
     }
 
     /** The TLS settings of the broker's TLS listeners and of its calls to other brokers over TLS. */

@@ -352,13 +352,13 @@ public final class BrokerServer implements AutoCloseable {
             servers.put(listeners.primary().name(), s);
             return s;
         }
-        SslContext tls = null;
         SslPrincipalMapper mapper = null;
         if (listeners.listeners().stream().anyMatch(l -> l.protocol().tls)) {
-            tls = GrpcTls.server(config.sslConfig(), GrpcTls.provider(config.sslProvider()));
             mapper = config.sslPrincipalMapper();
         }
         for (Listeners.Listener l : listeners.listeners()) {
+            // Per listener: listener.name.<name>.ssl.client.auth may differ (mutual TLS on the inter-broker one only).
+            SslContext tls = l.protocol().tls ? GrpcTls.server(config.sslConfig(l.name()), GrpcTls.provider(config.sslProvider())) : null;
             NettyServerBuilder b = nettyServerBuilder(l, tls);
             servers.put(l.name(), build(b, services, errors, requestLog,
                     new PrincipalInterceptor(l.name(), l.protocol().tls ? mapper : null, l.protocol().sasl, connections)));
