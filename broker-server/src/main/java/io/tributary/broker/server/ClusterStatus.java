@@ -2,7 +2,7 @@ package io.tributary.broker.server;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.tributary.api.v1.AdminGrpc;
 import io.tributary.api.v1.BrokerNode;
 import io.tributary.api.v1.DescribeClusterRequest;
@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * {@code java io.tributary.broker.server.ClusterStatus HOST:PORT[,HOST:PORT...] [--timeout-ms MS]}: one JVM that
+ * {@code java io.tributary.broker.server.ClusterStatus HOST:PORT[,HOST:PORT...] [--timeout-ms MS] [--tls-config FILE]}: one JVM that
  * reports, for {@code scripts/brokers.sh status} and its readiness wait, the gRPC health of every given broker and
  * the cluster as the first answering broker sees it ({@code Admin/DescribeCluster}). Output, one record a line:
  * <pre>
@@ -39,6 +40,10 @@ public final class ClusterStatus implements Callable<Integer> {
     @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "3000", description = "How long to wait for each answer (default: ${DEFAULT-VALUE}).")
     long timeoutMs;
 
+    @Option(names = "--tls-config", paramLabel = "FILE",
+            description = "Connect over TLS with the ssl.keystore.* and ssl.truststore.* keys of FILE (a broker's server.properties or a client.properties).")
+    Path tlsConfig;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -48,9 +53,10 @@ public final class ClusterStatus implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        SslContext tls = ProbeTls.context(tlsConfig);
         List<HealthCheck.HostPort> serving = new ArrayList<>();
         for (HealthCheck.HostPort endpoint : endpoints) {
-            String health = HealthCheck.check(endpoint, timeoutMs);
+            String health = HealthCheck.check(endpoint, timeoutMs, tls);
             System.out.println("endpoint=" + endpoint + " health=" + health);
             if (health.equals("SERVING")) {
                 serving.add(endpoint);
@@ -58,7 +64,7 @@ public final class ClusterStatus implements Callable<Integer> {
         }
         String cluster = "cluster_id=- controller=- brokers=-";
         for (HealthCheck.HostPort endpoint : serving) {
-            DescribeClusterResponse response = describe(endpoint, timeoutMs);
+            DescribeClusterResponse response = describe(endpoint, timeoutMs, tls);
             if (response != null) {
                 cluster = "cluster_id=" + (response.getClusterId().isEmpty() ? "-" : response.getClusterId())
                         + " controller=" + (response.getControllerId() >= 0 ? response.getControllerId() : "-")
@@ -71,8 +77,8 @@ public final class ClusterStatus implements Callable<Integer> {
         return 0;
     }
 
-    private static DescribeClusterResponse describe(HealthCheck.HostPort endpoint, long timeoutMs) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port()).usePlaintext().build();
+    private static DescribeClusterResponse describe(HealthCheck.HostPort endpoint, long timeoutMs, SslContext tls) {
+        ManagedChannel channel = ProbeTls.channel(endpoint, tls);
         try {
             return AdminGrpc.newBlockingStub(channel).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
                     .describeCluster(DescribeClusterRequest.getDefaultInstance());

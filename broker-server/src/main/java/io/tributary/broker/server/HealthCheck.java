@@ -5,17 +5,18 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java io.tributary.broker.server.HealthCheck HOST:PORT [--timeout-ms MS]}: asks one broker's
+ * {@code java io.tributary.broker.server.HealthCheck HOST:PORT [--timeout-ms MS] [--tls-config FILE]}: asks one broker's
  * {@code grpc.health.v1.Health/Check} (overall service "") and prints its status on standard output:
  * {@code SERVING}, {@code NOT_SERVING}, {@code UNKNOWN}, {@code SERVICE_UNKNOWN} or {@code UNREACHABLE}.
  * Exit status 0 only for SERVING, 1 otherwise, 2 for a usage error. Used by {@code scripts/brokers.sh},
@@ -30,6 +31,10 @@ public final class HealthCheck implements Callable<Integer> {
     @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "3000", description = "How long to wait for the answer (default: ${DEFAULT-VALUE}).")
     long timeoutMs;
 
+    @Option(names = "--tls-config", paramLabel = "FILE",
+            description = "Connect over TLS with the ssl.keystore.* and ssl.truststore.* keys of FILE (a broker's server.properties or a client.properties).")
+    Path tlsConfig;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -39,14 +44,14 @@ public final class HealthCheck implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String status = check(target, timeoutMs);
+        String status = check(target, timeoutMs, ProbeTls.context(tlsConfig));
         System.out.println(status);
         return status.equals("SERVING") ? 0 : 1;
     }
 
     /** The broker's overall health status name, or {@code UNREACHABLE} (the reason goes to standard error). */
-    static String check(HostPort target, long timeoutMs) {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build();
+    static String check(HostPort target, long timeoutMs, SslContext tls) {
+        ManagedChannel channel = ProbeTls.channel(target, tls);
         try {
             HealthCheckResponse response = HealthGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
