@@ -46,6 +46,11 @@ public final class MetadataManager implements MetadataSource {
     private final boolean allowAutoTopicCreation;
     private final AtomicReference<Cluster> current = new AtomicReference<>(Cluster.empty());
     private final Set<String> topicsOfInterest = ConcurrentHashMap.newKeySet();
+    /**
+     * The broker's message of each topic's last error (Cluster keeps only the code): a refusal then names the
+     * operation and principal, as in "User:alice is not authorized to Describe Topic 'orders'".
+     */
+    private final Map<String, String> topicErrorMessages = new ConcurrentHashMap<>();
     private final ExponentialBackoff reconnectBackoff;
     private volatile boolean updateRequested;
     private volatile long lastRefreshAttemptMs;
@@ -144,6 +149,13 @@ public final class MetadataManager implements MetadataSource {
             nextAttemptMs = 0;
         }
         Cluster fresh = toCluster(response);
+        for (TopicMetadata t : response.getTopicsList()) {
+            if (Errors.isError(t.getError()) && !t.getError().getMessage().isEmpty()) {
+                topicErrorMessages.put(t.getName(), t.getError().getMessage());
+            } else {
+                topicErrorMessages.remove(t.getName());
+            }
+        }
         Cluster merged = topics.isEmpty() ? fresh : current.get().mergedWith(fresh);
         current.set(merged);
         updateRequested = false;
@@ -187,10 +199,11 @@ public final class MetadataManager implements MetadataSource {
                 if (cluster.partitionCountForTopic(topic) != null && error == ErrorCode.NONE) {
                     return cluster;
                 }
+                String detail = topicErrorMessages.getOrDefault(topic, error.description());
                 if (error != ErrorCode.NONE && !error.retriable()) {
-                    throw new TributaryException(error, "topic " + topic + ": " + error.name() + ": " + error.description());
+                    throw new TributaryException(error, "topic " + topic + ": " + error.name() + ": " + detail);
                 }
-                last = error == ErrorCode.NONE ? null : new TributaryException(error, "topic " + topic + ": " + error.description());
+                last = error == ErrorCode.NONE ? null : new TributaryException(error, "topic " + topic + ": " + detail);
             } catch (TributaryException e) {
                 if (!e.retriable()) {
                     throw e;

@@ -1,10 +1,14 @@
 package io.tributary.client.tools;
 
+import io.tributary.api.ErrorCode;
+import io.tributary.api.TributaryException;
+import io.tributary.client.admin.TopicDescription;
 import io.tributary.client.admin.TributaryAdmin;
 import io.tributary.client.config.AdminConfig;
 import io.tributary.client.tools.ToolCommand.ToolException;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,7 +32,21 @@ final class Topics {
             }
         });
         try (TributaryAdmin admin = new TributaryAdmin(adminProps)) {
-            if (!admin.listTopics(true).contains(topic)) {
+            if (admin.listTopics(true).contains(topic)) {
+                return;
+            }
+            // The list leaves out topics the caller may not Describe (as Kafka's does): ask for this one by name, so a
+            // missing right is told as such (TOPIC_AUTHORIZATION_FAILED) rather than as a missing topic.
+            TopicDescription d;
+            try {
+                d = admin.describeTopics(List.of(topic)).get(topic);
+            } catch (TributaryException e) {
+                throw new ToolException(e.getMessage());
+            }
+            if (d != null && d.error() != null && d.error().error() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                throw new ToolException(d.error().getMessage());
+            }
+            if (d == null || d.error() != null) {
                 throw new ToolException("unknown topic '" + topic + "': it does not exist on the cluster at " + clientProps.get("bootstrap.servers"));
             }
         }

@@ -7,9 +7,9 @@ import io.tributary.client.admin.UserScramCredentialUpsertion;
 import io.tributary.client.tools.ToolCommand.ToolException;
 import io.tributary.coordination.UserCredentials;
 import io.tributary.coordination.ZkConnect;
+import io.tributary.coordination.ZkClientSecurity;
+import io.tributary.coordination.ZkSupport;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
  * to create the first (super) user before any broker runs, when no broker could yet authenticate an admin client.
  * The credential is made here (random salt, {@code iterations} rounds) and only its salt and keys are stored, in
  * Kafka's layout under {@code <chroot>/config/users/<user>} with a change notification, so running brokers pick it up.
- * The only class of the SDK that talks to ZooKeeper; it does not set ZooKeeper ACLs on what it creates.
+ * The only class of the SDK that talks to ZooKeeper. As Kafka's tools do ({@code JaasUtils.isZkSaslEnabled}), when
+ * the JVM has a JAAS file with a {@code Client} section ({@code -Djava.security.auth.login.config}, e.g. through
+ * {@code TRIBUTARY_TOOL_OPTS}), the client SASL-authenticates and creates with the brokers' secure ACLs
+ * ({@code zookeeper.set.acl=true}); without one it connects anonymously and sets none.
  *
  * <p>Not thread-safe: one instance per tool run.
  */
@@ -45,13 +48,19 @@ final class ZookeeperScramCredentials implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ToolException("invalid --zookeeper '" + zookeeper + "': " + e.getMessage());
         }
-        this.client = CuratorFrameworkFactory.builder().connectString(connect.hosts()).sessionTimeoutMs(SESSION_TIMEOUT_MS)
-                .connectionTimeoutMs(CONNECT_TIMEOUT_MS).retryPolicy(new BoundedExponentialBackoffRetry(100, 1_000, 3))
-                .ensembleTracker(false).build();
+        ZkClientSecurity security = ZkClientSecurity.DEFAULT.saslConfigured()
+                ? ZkClientSecurity.secure(ZkClientSecurity.DEFAULT_SASL_CLIENT_CONFIG) : ZkClientSecurity.DEFAULT;
+        this.client = ZkSupport.newClient(connect, SESSION_TIMEOUT_MS, CONNECT_TIMEOUT_MS, security);
         client.start();
         if (!client.blockUntilConnected(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
             client.close();
             throw new ToolException("could not connect to ZooKeeper at " + connect.hosts() + " within " + CONNECT_TIMEOUT_MS + " ms");
+        }
+        try {
+            ZkSupport.requireAuthenticated(client, security);
+        } catch (Exception e) {
+            client.close();
+            throw new ToolException(e.getMessage());
         }
         this.credentials = new UserCredentials(client, connect.layout());
     }
