@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Runs {@code scripts/test/ops-smoke.sh}: the operations scripts (zk-ensemble.sh, brokers.sh, cluster.sh) start a
  * real three-node ZooKeeper ensemble and three broker JVMs, the console tools produce and consume 1,000 records,
- * and everything is stopped with nothing left running.
+ * and everything is stopped with nothing left running; and {@code scripts/test/secure-smoke.sh}: the same scripts
+ * with {@code cluster.sh start --secure} (SASL ZooKeeper, SASL_SSL and mutual TLS brokers, ACLs).
  *
  * <p>It lives in client-sdk, the last module of the reactor, because the script needs both the broker and the
  * command-line tools, and during {@code ./mvnw verify} client-sdk's jar and tools classpath are only written after
@@ -33,14 +34,24 @@ class OpsSmokeScriptTest {
 
     @Test
     void scriptsStartProduceConsumeAndStopCleanly() throws Exception {
+        runScript("ops-smoke", "OPS_SMOKE");
+    }
+
+    @Test
+    void aSecureClusterFromTheScriptsAuthenticatesAuthorizesAndLocksZooKeeper() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of(System.getProperty("java.home"), "bin", "keytool")), "needs the JDK's keytool");
+        runScript("secure-smoke", "SECURE_SMOKE");
+    }
+
+    private static void runScript(String name, String envPrefix) throws Exception {
         assumeTrue(new File("/bin/bash").canExecute() || new File("/usr/bin/bash").canExecute(), "needs bash");
         assumeTrue(new File("/proc/self/cmdline").exists(), "needs /proc");
         Path root = repoRoot();
-        Path script = root.resolve("scripts/test/ops-smoke.sh");
-        assumeTrue(Files.isRegularFile(script), "scripts/test/ops-smoke.sh not found from " + root);
+        Path script = root.resolve("scripts/test/" + name + ".sh");
+        assumeTrue(Files.isRegularFile(script), "scripts/test/" + name + ".sh not found from " + root);
 
         int[] ports = freePortBases();
-        Path log = Path.of("target", "ops-smoke.log").toAbsolutePath();
+        Path log = Path.of("target", name + ".log").toAbsolutePath();
         Files.createDirectories(log.getParent());
         ProcessBuilder pb = new ProcessBuilder("bash", script.toString())
                 .directory(root.toFile())
@@ -50,17 +61,17 @@ class OpsSmokeScriptTest {
         pb.environment().put("TRIBUTARY_NO_BUILD", "1");
         // The scripts' processes run on the JDK running this test, whatever is (or is not) on PATH.
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("OPS_SMOKE_ZK_PORT", String.valueOf(ports[0]));
-        pb.environment().put("OPS_SMOKE_BROKER_PORT", String.valueOf(ports[1]));
+        pb.environment().put(envPrefix + "_ZK_PORT", String.valueOf(ports[0]));
+        pb.environment().put(envPrefix + "_BROKER_PORT", String.valueOf(ports[1]));
         Process process = pb.start();
         if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             // SIGTERM lets the script's EXIT trap stop the cluster it started.
             process.destroy();
             process.waitFor(60, TimeUnit.SECONDS);
-            fail("ops-smoke.sh did not finish within " + TIMEOUT_SECONDS + " s; output:\n" + Files.readString(log));
+            fail(name + ".sh did not finish within " + TIMEOUT_SECONDS + " s; output:\n" + Files.readString(log));
         }
         String output = Files.readString(log);
-        assertEquals(0, process.exitValue(), "ops-smoke.sh failed; output:\n" + output);
+        assertEquals(0, process.exitValue(), name + ".sh failed; output:\n" + output);
         System.out.println(output.lines().filter(l -> l.startsWith("== ")).collect(Collectors.joining("\n")));
     }
 
@@ -83,14 +94,14 @@ class OpsSmokeScriptTest {
 
     /**
      * A ZooKeeper base port P with P..P+2, P+707..P+709 (quorum) and P+1707..P+1709 (election) free, and a broker
-     * base B = P+3000 with B..B+2 free; below the Linux ephemeral range so other tests' port-0 sockets cannot take them.
+     * base B = P+3000 with B..B+2, B+100..B+102 (a secure cluster's inter-broker listeners) free; below the Linux ephemeral range so other tests' port-0 sockets cannot take them.
      */
     private static int[] freePortBases() throws IOException {
         for (int attempt = 0; attempt < 50; attempt++) {
             int zk = 20_000 + ThreadLocalRandom.current().nextInt(0, 800) * 10;
             int broker = zk + 3_000;
             int[] all = {zk, zk + 1, zk + 2, zk + 707, zk + 708, zk + 709, zk + 1707, zk + 1708, zk + 1709,
-                    broker, broker + 1, broker + 2, broker + 312, broker + 313, broker + 314}; // + 312: /metrics
+                    broker, broker + 1, broker + 2, broker + 100, broker + 101, broker + 102, broker + 312, broker + 313, broker + 314}; // + 312: /metrics
             if (Arrays.stream(all).allMatch(OpsSmokeScriptTest::free)) {
                 return new int[] {zk, broker};
             }
