@@ -50,7 +50,9 @@ Environment (Tributary side; the Kafka side reads its own KAFKA_BENCH_* knobs, s
   TRIBUTARY_BENCH_METRICS (1: brokers serve /metrics on their port + 312 and are scraped every
   TRIBUTARY_BENCH_SCRAPE_S (5) seconds, as a Prometheus would; 0: endpoint off; the counters run either way),
   TRIBUTARY_BENCH_SECURITY (PLAINTEXT; SSL: brokers get an SSL listener on their port + 100 with a throwaway CA made by
-  keytool, replicate over it, and the measured tools produce and consume over TLS; admin calls stay on PLAINTEXT),
+  keytool, replicate over it, and the measured tools produce and consume over TLS; admin calls stay on PLAINTEXT;
+  SASL_SSL: as SSL, and the tools use a SASL_SSL listener on port + 200 as user bench with SCRAM-SHA-512 (4096
+  iterations), with the ACL authorizer on: bench, the brokers' certificate and PLAINTEXT's ANONYMOUS are super users),
   TRIBUTARY_BENCH_SSL_PROVIDER ("": BoringSSL where it loads; OPENSSL; JDK), for broker and tools alike.
 Needs the build output of broker-server and client-sdk (./mvnw -B -pl client-sdk -am install -DskipTests); it never
 builds. The project's jars are copied to the temp directory first, so a rebuild during a run does not disturb it.
@@ -331,8 +333,9 @@ BENCH_METRICS="${TRIBUTARY_BENCH_METRICS:-1}"
 SCRAPE_S="${TRIBUTARY_BENCH_SCRAPE_S:-5}"
 SECURITY="${TRIBUTARY_BENCH_SECURITY:-PLAINTEXT}"
 SSL_PROVIDER="${TRIBUTARY_BENCH_SSL_PROVIDER:-}"
-[[ "$SECURITY" == PLAINTEXT || "$SECURITY" == SSL ]] || die "TRIBUTARY_BENCH_SECURITY must be PLAINTEXT or SSL, got '$SECURITY'"
-TOOL_BOOTSTRAP=""                 # where the measured tools connect: the SSL listeners with SECURITY=SSL
+[[ "$SECURITY" == PLAINTEXT || "$SECURITY" == SSL || "$SECURITY" == SASL_SSL ]] \
+  || die "TRIBUTARY_BENCH_SECURITY must be PLAINTEXT, SSL or SASL_SSL, got '$SECURITY'"
+TOOL_BOOTSTRAP=""                 # where the measured tools connect: the SSL (SASL_SSL) listeners with SECURITY=SSL (SASL_SSL)
 CLIENT_SSL_CONFIG="$WORK/client-ssl.properties"
 HZ="$(getconf CLK_TCK)"
 TIMES_FILE="$WORK/.times"
@@ -458,7 +461,7 @@ all_serving() { # N: every broker SERVING on gRPC health and registered (one Clu
 }
 
 start_cluster() { # N LABEL
-  if [[ "$SECURITY" == SSL && ! -f "$CLIENT_SSL_CONFIG" ]]; then make_tls_material; fi
+  if [[ "$SECURITY" != PLAINTEXT && ! -f "$CLIENT_SSL_CONFIG" ]]; then make_tls_material; fi
   local n="$1" i port
   CLUSTER_LABEL="$2"
   CLUSTER_DIR="$(mktemp -d "$WORK/data-$2.XXXXXX")"
@@ -495,7 +498,22 @@ default.replication.factor=1
 auto.create.topics.enable=false
 EOF
     if [[ "$BENCH_METRICS" == 1 ]]; then echo "metrics.port=$((port + 312))" >>"$CLUSTER_DIR/server-$i.properties"; fi
-    if [[ "$SECURITY" == SSL ]]; then
+    if [[ "$SECURITY" == SASL_SSL ]]; then
+      cat >>"$CLUSTER_DIR/server-$i.properties" <<EOF
+listeners=PLAINTEXT://127.0.0.1:$port,SSL://127.0.0.1:$((port + 100)),SASL_SSL://127.0.0.1:$((port + 200))
+inter.broker.listener.name=SSL
+ssl.keystore.location=$WORK/tls/broker.p12
+ssl.keystore.password=bench-password
+ssl.truststore.location=$WORK/tls/truststore.p12
+ssl.truststore.password=bench-password
+ssl.provider=$SSL_PROVIDER
+ssl.client.auth=requested
+sasl.enabled.mechanisms=SCRAM-SHA-512
+authorizer.class.name=kafka.security.authorizer.AclAuthorizer
+super.users=User:bench;User:CN=broker;User:ANONYMOUS
+EOF
+      TOOL_BOOTSTRAP+="${TOOL_BOOTSTRAP:+,}127.0.0.1:$((port + 200))"
+    elif [[ "$SECURITY" == SSL ]]; then
       cat >>"$CLUSTER_DIR/server-$i.properties" <<EOF
 listeners=PLAINTEXT://127.0.0.1:$port,SSL://127.0.0.1:$((port + 100))
 inter.broker.listener.name=SSL
@@ -515,15 +533,20 @@ EOF
   done
   wait_until "$n broker(s) SERVING and registered" all_serving "$n"
   [[ -n "$TOOL_BOOTSTRAP" ]] || TOOL_BOOTSTRAP="$BOOTSTRAP"
+  if [[ "$SECURITY" == SASL_SSL ]]; then
+    run_client_tool "$ADMIN_TIMEOUT" io.tributary.client.tools.ConfigsCommand --bootstrap-server "$BOOTSTRAP" --alter \
+      --entity-type users --entity-name bench --add-config 'SCRAM-SHA-512=[iterations=4096,password=bench-password]' \
+      >"$CLUSTER_DIR/scram-user.out" 2>&1 || { cat "$CLUSTER_DIR/scram-user.out" >&2; die "could not create the SCRAM user bench"; }
+  fi
   log "cluster up: $n broker(s), bootstrap $BOOTSTRAP, measured tools on $TOOL_BOOTSTRAP ($SECURITY)"
   start_scraper "$n"
 }
 
 make_tls_material() { # a throwaway CA, one broker certificate for 127.0.0.1, a trust store, the tools' client config
-  [[ "$SECURITY" == SSL ]] || return 0
+  [[ "$SECURITY" != PLAINTEXT ]] || return 0
   local kt d="$WORK/tls" pw=bench-password
   kt="$(dirname "$(readlink -f "$JAVA")")/keytool"
-  [[ -x "$kt" ]] || die "TRIBUTARY_BENCH_SECURITY=SSL needs keytool beside $JAVA"
+  [[ -x "$kt" ]] || die "TRIBUTARY_BENCH_SECURITY=$SECURITY needs keytool beside $JAVA"
   mkdir -p "$d"
   "$kt" -genkeypair -alias ca -dname "CN=bench-ca" -ext bc:c -keyalg EC -groupname secp256r1 -validity 2 -keystore "$d/ca.p12" \
     -storetype PKCS12 -storepass "$pw" >/dev/null 2>&1 || die "keytool could not make the bench CA"
@@ -537,8 +560,11 @@ make_tls_material() { # a throwaway CA, one broker certificate for 127.0.0.1, a 
   "$kt" -importcert -noprompt -alias ca -file "$d/ca.pem" -keystore "$d/broker.p12" -storepass "$pw" >/dev/null 2>&1
   "$kt" -importcert -alias broker -file "$d/broker.pem" -keystore "$d/broker.p12" -storepass "$pw" >/dev/null 2>&1 \
     || die "keytool could not make the broker certificate"
-  printf 'security.protocol=SSL\nssl.truststore.location=%s\nssl.truststore.password=%s\nssl.provider=%s\n' \
-    "$d/truststore.p12" "$pw" "$SSL_PROVIDER" >"$CLIENT_SSL_CONFIG"
+  printf 'security.protocol=%s\nssl.truststore.location=%s\nssl.truststore.password=%s\nssl.provider=%s\n' \
+    "$SECURITY" "$d/truststore.p12" "$pw" "$SSL_PROVIDER" >"$CLIENT_SSL_CONFIG"
+  if [[ "$SECURITY" == SASL_SSL ]]; then
+    printf 'sasl.mechanism=SCRAM-SHA-512\nsasl.username=bench\nsasl.password=%s\n' "$pw" >>"$CLIENT_SSL_CONFIG"
+  fi
   log "TLS: throwaway CA and broker certificate under $d (engine: ${SSL_PROVIDER:-BoringSSL where it loads})"
 }
 
@@ -666,7 +692,7 @@ produce() { # NAME TOPIC ACKS EXTRA_PROPS [quiet]
   log "$name: ProducerPerformance topic=$topic records=$RECORDS size=$RECORD_SIZE acks=$acks $PRODUCER_PROPS_COMMON $extra"
   # shellcheck disable=SC2086 # the property lists are word lists on purpose
   local -a tls=()
-  [[ "$SECURITY" == SSL ]] && tls=(--producer.config "$CLIENT_SSL_CONFIG")
+  [[ "$SECURITY" != PLAINTEXT ]] && tls=(--producer.config "$CLIENT_SSL_CONFIG")
   measured "$name" "$raw" io.tributary.client.tools.ProducerPerformance --bootstrap-server "$TOOL_BOOTSTRAP" "${tls[@]}" \
     --topic "$topic" --num-records "$RECORDS" --record-size "$RECORD_SIZE" --throughput -1 \
     --producer-props acks="$acks" $PRODUCER_PROPS_COMMON $extra
@@ -689,7 +715,7 @@ consume() { # NAME TOPIC
     || { tail -n 20 "$OUT_DIR/$name-warmup.out" >&2; die "$name: warm-up consumer failed"; }
   log "$name: ConsumerPerformance topic=$topic messages=$RECORDS (from the beginning)"
   local -a tls=()
-  [[ "$SECURITY" == SSL ]] && tls=(--consumer.config "$CLIENT_SSL_CONFIG")
+  [[ "$SECURITY" != PLAINTEXT ]] && tls=(--consumer.config "$CLIENT_SSL_CONFIG")
   measured "$name" "$raw" io.tributary.client.tools.ConsumerPerformance \
     --bootstrap-server "$TOOL_BOOTSTRAP" "${tls[@]}" --topic "$topic" --messages "$RECORDS" --timeout 30000
   local line; line="$(grep -E '^[0-9]{4}-' "$raw" | tail -n 1)" || die "$name: no stats line in $raw"
@@ -705,7 +731,7 @@ e2e() { # NAME TOPIC
   local name="$1" topic="$2" raw="$OUT_DIR/$1.out"
   log "$name: EndToEndLatency topic=$topic messages=$E2E_MESSAGES size=$RECORD_SIZE acks=1"
   local -a tls=()
-  [[ "$SECURITY" == SSL ]] && tls=(--command-config "$CLIENT_SSL_CONFIG")
+  [[ "$SECURITY" != PLAINTEXT ]] && tls=(--command-config "$CLIENT_SSL_CONFIG")
   measured "$name" "$raw" io.tributary.client.tools.EndToEndLatency --bootstrap-server "$TOOL_BOOTSTRAP" "${tls[@]}" \
     --topic "$topic" --num-records "$E2E_MESSAGES" --producer-acks 1 --record-size "$RECORD_SIZE"
   local avg p50="" p99="" p999=""
