@@ -41,7 +41,10 @@ final class Topics {
             try {
                 d = admin.describeTopics(List.of(topic)).get(topic);
             } catch (TributaryException e) {
-                throw new ToolException(e.getMessage());
+                if (e.error() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                    throw new ToolException(e.getMessage());
+                }
+                d = null;
             }
             if (d != null && d.error() != null && d.error().error() != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
                 throw new ToolException(d.error().getMessage());
